@@ -1,0 +1,29 @@
+"""The `fupin` command. Each group of sub-commands lives in its own module here."""
+
+from __future__ import annotations
+
+import click
+
+from fupin import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fupin")
+def cli() -> None:
+    """扶贫 · 精准扶贫管理系统 (fupin)."""
+
+
+def _register() -> None:
+    # Imported here so that `fupin --help` stays fast and modules can import `cli`.
+    from fupin.cli import data, site
+
+    for module in (data, site):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="fupin")

@@ -1,0 +1,5 @@
+"""Data commands: import, export, freeze, snapshots, generate."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

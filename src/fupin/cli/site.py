@@ -1,0 +1,5 @@
+"""Site commands: demo, serve."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

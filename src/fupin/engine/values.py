@@ -1,0 +1,186 @@
+"""Parse one cell of the standard format into a typed value, or say in Chinese why not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from fupin.engine import idcard
+from fupin.engine.standard_format import (
+    BOOL_FALSE,
+    BOOL_TRUE,
+    STATUS_POLICY_ENDED_SYNONYMS,
+    Field,
+)
+
+Value = str | bool | int | Decimal | dt.date | None
+
+
+class CellError(ValueError):
+    """A cell breaks a rule of the format; str() is the rule in Chinese."""
+
+
+def clean(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    return str(raw).strip().replace("\u3000", " ").strip()
+
+
+def parse_cell(f: Field, raw: object) -> Value:
+    """The typed value of a cell; raises CellError with the rule broken."""
+    text = clean(raw)
+    if not text:
+        if f.required:
+            raise CellError("必填项不能为空")
+        if f.type == "money":
+            return Decimal(0)
+        return None
+    parser = _PARSERS[f.type]
+    return parser(f, text)
+
+
+def _text(f: Field, text: str) -> str:
+    return text
+
+
+def _code(f: Field, text: str) -> str:
+    if len(text) != 12 or not text.isdigit():
+        raise CellError("区划代码应为12位数字")
+    return text
+
+
+def _id(f: Field, text: str) -> str:
+    try:
+        return idcard.parse(text).number
+    except idcard.InvalidId as exc:
+        raise CellError(str(exc)) from None
+
+
+def _enum_value(f: Field, text: str) -> str:
+    if text in f.values:
+        return text
+    if text in f.synonyms:
+        return f.synonyms[text]
+    if f.name == "status" and text in STATUS_POLICY_ENDED_SYNONYMS:
+        return "已脱贫"
+    if text.upper() in f.values:  # housing grade a/b/c/d
+        return text.upper()
+    raise CellError(f"不是允许的取值，应为：{'、'.join(f.values)}")
+
+
+def _enum(f: Field, text: str) -> str:
+    return _enum_value(f, text)
+
+
+def _list(f: Field, text: str) -> str:
+    parts = [p.strip() for p in text.replace("；", ";").replace("、", ";").split(";")]
+    items: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        value = _enum_value(f, part)
+        if value not in items:
+            items.append(value)
+    if f.max_items and len(items) > f.max_items:
+        raise CellError(f"最多填写{f.max_items}项，实际{len(items)}项")
+    for alone in f.exclusive:
+        if alone in items and len(items) > 1:
+            raise CellError(f"“{alone}”不能与其他取值同时填写")
+    # canonical order: the order of the allowed values, so that exports round-trip
+    items.sort(key=f.values.index)
+    return ";".join(items)
+
+
+def _bool(f: Field, text: str) -> bool:
+    low = text.lower()
+    if low in BOOL_TRUE:
+        return True
+    if low in BOOL_FALSE:
+        return False
+    raise CellError("应填“是”或“否”")
+
+
+def _decimal(f: Field, text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise CellError("应为数字") from None
+    if not value.is_finite():
+        raise CellError("应为数字")
+    return value
+
+
+def _money(f: Field, text: str) -> Decimal:
+    value = _decimal(f, text)
+    if value < 0 and f.name not in ("business_income", "property_income"):
+        raise CellError("金额不能为负数")
+    return value.quantize(Decimal("0.01"))
+
+
+def _percent(f: Field, text: str) -> Decimal:
+    value = _decimal(f, text.rstrip("%"))
+    if not Decimal(0) <= value <= Decimal(100):
+        raise CellError("百分比应在0到100之间")
+    return value
+
+
+def _int(f: Field, text: str) -> int:
+    value = _decimal(f, text)
+    if value != value.to_integral_value():
+        raise CellError("应为整数")
+    if value < 0:
+        raise CellError("不能为负数")
+    return int(value)
+
+
+def _year(f: Field, text: str) -> int:
+    if len(text) != 4 or not text.isdigit() or not 1980 <= int(text) <= 2100:
+        raise CellError("年度应为四位数字年份")
+    return int(text)
+
+
+def _date(f: Field, text: str) -> dt.date:
+    head = text[:10].replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(head)
+    except ValueError:
+        raise CellError("日期应为YYYY-MM-DD格式且真实存在") from None
+
+
+_PARSERS = {
+    "text": _text,
+    "code": _code,
+    "id": _id,
+    "enum": _enum,
+    "list": _list,
+    "bool": _bool,
+    "money": _money,
+    "decimal": _decimal,
+    "percent": _percent,
+    "int": _int,
+    "year": _year,
+    "date": _date,
+}
+
+
+def format_value(f: Field, value: Value) -> str:
+    """The canonical text of a value in the standard format (what export writes)."""
+    if value is None:
+        return ""
+    if f.type == "bool":
+        return "是" if value else "否"
+    if f.type == "money":
+        assert isinstance(value, Decimal | int | float)
+        d = Decimal(value).quantize(Decimal("0.01"))
+        return format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
+    if f.type in ("decimal", "percent"):
+        return format(Decimal(value).normalize(), "f")  # type: ignore[arg-type]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
