@@ -119,7 +119,17 @@ RELATIONS = (
     "其他",
 )
 EDUCATION_LEVELS = ("文盲或半文盲", "小学", "初中", "高中", "大专及以上", "学龄前")
-SCHOOL_STATUSES = ("非在校生", "学前教育", "小学", "初中", "高中", "中职", "高职", "大专", "本科及以上")
+SCHOOL_STATUSES = (
+    "非在校生",
+    "学前教育",
+    "小学",
+    "初中",
+    "高中",
+    "中职",
+    "高职",
+    "大专",
+    "本科及以上",
+)
 HEALTH = ("健康", "长期慢性病", "患有大病", "残疾")
 LABOR_ABILITIES = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力", "丧失劳动力", "无劳动力")
 WORK_STATUSES = ("未务工", "乡内务工", "县内务工", "县外省内务工", "省外务工")
@@ -174,7 +184,11 @@ HOUSEHOLDS = Table(
             "enum",
             required=True,
             values=ATTRIBUTES,
-            synonyms={"五保贫困户": "特困供养贫困户", "五保户": "特困供养贫困户", "低保户": "低保贫困户"},
+            synonyms={
+                "五保贫困户": "特困供养贫困户",
+                "五保户": "特困供养贫困户",
+                "低保户": "低保贫困户",
+            },
         ),
         Field("main_cause", "主要致贫原因", "enum", required=True, values=CAUSES),
         Field("other_causes", "其他致贫原因", "list", values=CAUSES, max_items=2),

@@ -38,9 +38,7 @@ def parse_cell(f: Field, raw: object) -> Value:
     if not text:
         if f.required:
             raise CellError("必填项不能为空")
-        if f.type == "money":
-            return Decimal(0)
-        return None
+        return None  # an empty money field counts as 0 in the engine, but stays empty here
     parser = _PARSERS[f.type]
     return parser(f, text)
 
@@ -92,8 +90,6 @@ def _list(f: Field, text: str) -> str:
     for alone in f.exclusive:
         if alone in items and len(items) > 1:
             raise CellError(f"“{alone}”不能与其他取值同时填写")
-    # canonical order: the order of the allowed values, so that exports round-trip
-    items.sort(key=f.values.index)
     return ";".join(items)
 
 
@@ -177,8 +173,8 @@ def format_value(f: Field, value: Value) -> str:
         return "是" if value else "否"
     if f.type == "money":
         assert isinstance(value, Decimal | int | float)
-        d = Decimal(value).quantize(Decimal("0.01"))
-        return format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
+        d = Decimal(value).quantize(Decimal("0.01")).normalize()
+        return format(d, "f")
     if f.type in ("decimal", "percent"):
         return format(Decimal(value).normalize(), "f")  # type: ignore[arg-type]
     if isinstance(value, dt.date):

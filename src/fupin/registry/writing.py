@@ -1,0 +1,180 @@
+"""Writing registry rows and their versions in bulk: COPY on PostgreSQL, executemany elsewhere.
+
+Every write of a household, member, measure, village or region goes through here, from the
+importer and from the site's edit actions alike, so that the current row and its history
+never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+from fupin.engine.standard_format import Table
+from fupin.registry.canonical import (
+    DB_TABLES,
+    KEY_COLUMNS,
+    Row,
+    changes,
+    db_values,
+    from_json,
+    to_json,
+)
+
+VERSION_TABLE = "registry_recordversion"
+VERSION_COLUMNS = (
+    "table",
+    "key",
+    "valid_from",
+    "valid_to",
+    "data",
+    "changes",
+    "deleted",
+    "changed_by_id",
+    "source",
+)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _insert(db_table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    cols = ", ".join(_q(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {_q(db_table)} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {_q(db_table)} ({cols}) VALUES ({marks})", list(rows))
+
+
+class RegistryWriter:
+    """Writes rows of the standard format with their history, inside the caller's transaction."""
+
+    def __init__(self, *, now: dt.datetime, user_id: int | None, source: str) -> None:
+        self.now = now
+        self.user_id = user_id
+        self.source = source
+
+    def _columns(self, table: Table) -> list[str]:
+        cols = list(table.field_names) + ["digest"]
+        if table.name == "measures":
+            cols.append("record_key")
+        return cols
+
+    def add(self, table: Table, items: Sequence[tuple[str, Row, str]]) -> None:
+        """New rows: (key, canonical row, digest)."""
+        if not items:
+            return
+
+        def current() -> Iterable[list[object]]:
+            for key, row, row_digest in items:
+                values = db_values(table, row) + [row_digest]
+                if table.name == "measures":
+                    values.append(key)
+                yield values
+
+        _insert(DB_TABLES[table.name], self._columns(table), current())
+        self._versions(table, ((key, to_json(table, row), "", False) for key, row, _ in items))
+
+    def update(self, table: Table, items: Sequence[tuple[str, Row, str]]) -> int:
+        """Changed rows: close the open version, write the new one with its diff."""
+        if not items:
+            return 0
+        old = self.current_data(table, [key for key, _, _ in items])
+        cols = self._columns(table)[: len(table.field_names) + 1]
+        sets = ", ".join(f"{_q(c)} = %s" for c in cols)
+        key_col = KEY_COLUMNS[table.name]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {_q(DB_TABLES[table.name])} SET {sets} WHERE {_q(key_col)} = %s",
+                [db_values(table, row) + [row_digest, key] for key, row, row_digest in items],
+            )
+        self._close(table, [key for key, _, _ in items])
+        self._versions(
+            table,
+            (
+                (
+                    key,
+                    to_json(table, row),
+                    json.dumps(changes(table, old[key], row), ensure_ascii=False)
+                    if key in old
+                    else "",
+                    False,
+                )
+                for key, row, _ in items
+            ),
+        )
+        return len(items)
+
+    def delete(self, table: Table, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        old = self.current_data(table, keys)
+        key_col = KEY_COLUMNS[table.name]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {_q(DB_TABLES[table.name])} WHERE {_q(key_col)} = %s",
+                [[k] for k in keys],
+            )
+        self._close(table, keys)
+        self._versions(table, ((k, to_json(table, old[k]), "", True) for k in keys if k in old))
+
+    def current_data(self, table: Table, keys: Sequence[str]) -> dict[str, Row]:
+        out: dict[str, Row] = {}
+        with connection.cursor() as cursor:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT {_q('key')}, data FROM {VERSION_TABLE} "
+                    f"WHERE {_q('table')} = %s AND valid_to IS NULL AND {_q('key')} IN ({marks})",
+                    [table.name, *chunk],
+                )
+                for key, data in cursor.fetchall():
+                    out[key] = from_json(table, data)
+        return out
+
+    def _close(self, table: Table, keys: Sequence[str]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {VERSION_TABLE} SET valid_to = %s "
+                f"WHERE {_q('table')} = %s AND {_q('key')} = %s AND valid_to IS NULL",
+                [[self.now, table.name, k] for k in keys],
+            )
+
+    def _versions(self, table: Table, items: Iterable[tuple[str, str, str, bool]]) -> None:
+        _insert(
+            VERSION_TABLE,
+            VERSION_COLUMNS,
+            (
+                [table.name, key, self.now, None, data, diff, deleted, self.user_id, self.source]
+                for key, data, diff, deleted in items
+            ),
+        )
+
+
+def link_helpers() -> None:
+    """Create a 帮扶责任人 for every distinct (name, unit, phone) and link households to it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO registry_helper (name, unit, phone) "
+            "SELECT DISTINCT h.helper_name, h.helper_unit, h.helper_phone FROM registry_household h "
+            "WHERE h.helper_name <> '' AND NOT EXISTS (SELECT 1 FROM registry_helper x "
+            "WHERE x.name = h.helper_name AND x.phone = h.helper_phone AND x.unit = h.helper_unit)"
+        )
+        cursor.execute(
+            "UPDATE registry_household SET helper_id = (SELECT x.id FROM registry_helper x "
+            "WHERE x.name = registry_household.helper_name "
+            "AND x.phone = registry_household.helper_phone "
+            "AND x.unit = registry_household.helper_unit) "
+            "WHERE helper_name <> ''"
+        )
+        cursor.execute("UPDATE registry_household SET helper_id = NULL WHERE helper_name = ''")
