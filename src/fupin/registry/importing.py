@@ -115,6 +115,7 @@ class _Importer:
         self.member_households: set[str] = set()
         self.measure_households: set[str] = set()
         self.measure_keys: set[str] = set()
+        self.rejected_head_rows: dict[str, tuple[str, int]] = {}  # household -> where its 户主 was
 
     # ---- pass 1 -------------------------------------------------------------------------
 
@@ -190,6 +191,8 @@ class _Importer:
         )
         if reader.table is HOUSEHOLDS and raw.get("household_id"):
             self.rejected_households.add(raw["household_id"])
+        if reader.table is MEMBERS and raw.get("relation") in ("户主", "本人或户主", "本人"):
+            self.rejected_head_rows[raw.get("household_id", "")] = (reader.file_label, row_number)
 
     def _row_rules(
         self,
@@ -319,7 +322,10 @@ class _Importer:
                 self.member_heads.get(household, []) if heads_from_file else _heads_in_db(household)
             )
             message = None
-            if not heads:
+            if not heads and household in self.rejected_head_rows:
+                file, row = self.rejected_head_rows[household]
+                message = f"户主所在的 {file} 第{row}行有错误，该户未能导入"
+            elif not heads:
                 message = "该户在家庭成员表中没有与户主关系为“户主”的成员"
             elif len(heads) > 1:
                 message = f"该户有{len(heads)}名“户主”，只能有一名"
