@@ -15,9 +15,9 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so that `fupin --help` stays fast and modules can import `cli`.
-    from fupin.cli import data, site
+    from fupin.cli import assess, data, evaluate, governance, site, tasks
 
-    for module in (data, site):
+    for module in (data, site, tasks, governance, evaluate, assess):
         for command in module.COMMANDS:
             cli.add_command(command)
 

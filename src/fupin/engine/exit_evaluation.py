@@ -1,0 +1,579 @@
+"""Exit evaluation: who meets the exit standard of a policy, who does not, and what is missing.
+
+    results = evaluate("path/to/data", "yunnan-2017", as_of=date(2017, 12, 31))
+    results.households          # Arrow table, one row per household (.to_pandas() for pandas)
+    results.write("out/")       # household_exit.csv, village_exit.csv, summary.json
+    explain_household("snapshot-id", "yunnan-2017", "H0001", date(2017, 12, 31))
+
+The policy is compiled once to a plan of SQL steps (fupin.engine.policy.compiler) and run on
+DuckDB or Spark; no Python loop over households. The gap sentences are then written from the
+engine's values with one more SQL query on DuckDB, the same whichever engine evaluated, so both
+engines give the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from fupin.engine.dataset import DatasetError, open_dataset, resolve_snapshot
+from fupin.engine.policy.compiler import (
+    POOR_STATUSES,
+    VERDICT_FAILED,
+    VERDICT_PASSED,
+    VERDICT_UNKNOWN,
+    CompiledCriterion,
+    ExitPlan,
+    compile_exit_plan,
+)
+from fupin.engine.policy.loading import Policy, load_policy
+from fupin.engine.policy.scopes import COUNTY_FACTS
+from fupin.engine.sql_plan import Executor, run_plan
+from fupin.engine.standard_format import REGISTRY_TABLES
+
+ENGINES = ("duckdb", "spark")
+GAP_SEPARATOR = "；"
+CRITERION_NOT_APPLICABLE = "不适用"
+
+Source = str | Path | duckdb.DuckDBPyConnection
+
+
+@dataclass
+class ExitResults:
+    policy: Policy
+    as_of: dt.date
+    source: str
+    engine: str
+    households: pa.Table
+    villages: pa.Table
+    counties: pa.Table
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        return write_outputs(self, Path(out_dir))
+
+
+# --- opening data -------------------------------------------------------------------------------
+
+
+def open_source(source: Source) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A DuckDB connection on the data set and a description of it (path or snapshot id)."""
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        return source, "DuckDB连接"
+    path = Path(source).expanduser()
+    if path.exists():
+        return open_dataset(path), str(path)
+    folder = resolve_snapshot(str(source))
+    return open_dataset(folder), f"快照 {source}"
+
+
+def _ensure_county_facts(
+    con: duckdb.DuckDBPyConnection, facts: Mapping[str, Mapping[str, float]] | None
+) -> None:
+    names = [f.name for f in COUNTY_FACTS]
+    columns = ", ".join(f'"{n}" DOUBLE' for n in names)
+    con.execute(f"CREATE OR REPLACE TABLE county_facts (region_code VARCHAR, {columns})")
+    if facts:
+        rows = {"region_code": pa.array(list(facts), pa.string())}
+        for n in names:
+            rows[n] = pa.array([facts[code].get(n) for code in facts], pa.float64())
+        con.register("_county_facts_in", pa.table(rows))
+        con.execute("INSERT INTO county_facts SELECT * FROM _county_facts_in")
+        con.unregister("_county_facts_in")
+
+
+def _executor(engine: str, con: duckdb.DuckDBPyConnection) -> Executor:
+    if engine == "duckdb":
+        from fupin.engine.duckdb_executor import DuckDBExecutor
+
+        return DuckDBExecutor(con)
+    if engine == "spark":
+        from fupin.engine.spark_executor import SparkExecutor
+
+        spark = SparkExecutor()
+        spark.register_duckdb_tables(con, [t.name for t in REGISTRY_TABLES] + ["county_facts"])
+        return spark
+    raise ValueError(f"未知的计算引擎“{engine}”，应为：{'、'.join(ENGINES)}")
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def evaluate(
+    source: Source,
+    policy: str | Path | Policy,
+    as_of: dt.date,
+    *,
+    engine: str = "duckdb",
+    county_facts: Mapping[str, Mapping[str, float]] | None = None,
+) -> ExitResults:
+    """Evaluate every household, village and county of the data set against the policy."""
+    if engine not in ENGINES:
+        raise ValueError(f"未知的计算引擎“{engine}”，应为：{'、'.join(ENGINES)}")
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    con, described = open_source(source)
+    _ensure_county_facts(con, county_facts)
+    compiled = compile_exit_plan(policy, as_of)
+    executor = _executor(engine, con)
+    try:
+        raw = run_plan(executor, compiled.plan)
+    finally:
+        executor.close()
+    households = render_gaps(con, raw["households"], compiled.criteria["household"])
+    villages = render_gaps(con, raw["villages"], compiled.criteria["village"])
+    counties = render_gaps(con, raw["counties"], compiled.criteria["county"])
+    results = ExitResults(policy, as_of, described, engine, households, villages, counties)
+    results.summary = summarise(con, results)
+    return results
+
+
+def evaluate_households(
+    source: Source,
+    policy: str | Path | Policy,
+    as_of: dt.date,
+    household_ids: Sequence[str],
+    *,
+    engine: str = "duckdb",
+) -> pa.Table:
+    """Households results for the given households only (fast: the plan filters first)."""
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    con, _ = open_source(source)
+    _ensure_county_facts(con, None)
+    compiled = compile_exit_plan(policy, as_of, household_ids=list(household_ids))
+    executor = _executor(engine, con)
+    try:
+        raw = run_plan(executor, compiled.plan, ["households"])
+    finally:
+        executor.close()
+    return render_gaps(con, raw["households"], compiled.criteria["household"])
+
+
+# --- gap sentences ------------------------------------------------------------------------------
+
+
+def format_number(value: float | int | Decimal) -> str:
+    """2950 -> '2,950'; 2950.5 -> '2,950.50' (as the gap sentences write numbers)."""
+    rounded = round(float(value), 2)
+    if rounded == int(rounded):
+        return f"{int(rounded):,}"
+    return f"{rounded:,.2f}"
+
+
+def _format_constant(node: exp.Expr) -> str:
+    if isinstance(node, exp.Boolean):
+        return "是" if node.this else "否"
+    if isinstance(node, exp.Neg):
+        return "-" + _format_constant(node.this)
+    assert isinstance(node, exp.Literal)
+    if node.is_string:
+        return str(node.this)
+    return format_number(Decimal(str(node.this)))
+
+
+def _format_column(name: str, arrow_type: pa.DataType) -> exp.Expr:
+    column = exp.column(name)
+    if pa.types.is_boolean(arrow_type):
+        text: exp.Expr = (
+            exp.Case().when(column, exp.Literal.string("是")).else_(exp.Literal.string("否"))
+        )
+        text = exp.Case().when(exp.Is(this=column, expression=exp.Null()), exp.Null()).else_(text)
+    elif (
+        pa.types.is_integer(arrow_type)
+        or pa.types.is_floating(arrow_type)
+        or pa.types.is_decimal(arrow_type)
+    ):
+        rounded = exp.Round(
+            this=exp.Cast(this=column, to=exp.DataType.build("DOUBLE")),
+            decimals=exp.Literal.number(2),
+        )
+        whole = exp.Anonymous(
+            this="format",
+            expressions=[
+                exp.Literal.string("{:,}"),
+                exp.Cast(this=rounded, to=exp.DataType.build("BIGINT")),
+            ],
+        )
+        fraction = exp.Anonymous(
+            this="format", expressions=[exp.Literal.string("{:,.2f}"), rounded.copy()]
+        )
+        integral = exp.EQ(this=rounded.copy(), expression=exp.Round(this=rounded.copy()))
+        text = exp.Case().when(integral, whole).else_(fraction)
+    else:
+        text = exp.Cast(this=column, to=exp.DataType.build("VARCHAR"))
+    return exp.Coalesce(this=text, expressions=[exp.Literal.string("空")])
+
+
+def _gap_sentence(c: CompiledCriterion, schema: pa.Schema) -> exp.Expr:
+    crit = c.criterion
+    if not c.gap_parts:
+        return exp.Literal.string(f"未达到：{crit.name}")
+    pieces: list[exp.Expr] = []
+    for k, part in enumerate(c.gap_parts):
+        if isinstance(part, str):
+            pieces.append(exp.Literal.string(part))
+        elif isinstance(part, exp.Literal | exp.Neg | exp.Boolean):
+            pieces.append(exp.Literal.string(_format_constant(part)))
+        else:
+            name = f"g_{crit.id}_{k}"
+            pieces.append(_format_column(name, schema.field(name).type))
+    return exp.Concat(expressions=pieces, safe=True, coalesce=True)
+
+
+def render_gaps(
+    con: duckdb.DuckDBPyConnection, raw: pa.Table, compiled: Sequence[CompiledCriterion]
+) -> pa.Table:
+    """The engine's result with a `gaps` column (one Chinese sentence per failed criterion, in
+    the order of failed_criteria) and without the raw gap values."""
+    ordered = sorted((c for c in compiled), key=lambda c: c.criterion.id)
+    items = [
+        exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, raw.schema))
+        for c in ordered
+        if c.criterion.kind == "exit"
+    ]
+    gaps: exp.Expr = (
+        exp.ConcatWs(
+            expressions=[exp.Literal.string(GAP_SEPARATOR), *items], safe=True, coalesce=True
+        )
+        if items
+        else exp.Literal.string("")
+    )
+    rect = [
+        exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, raw.schema))
+        for c in ordered
+        if c.criterion.kind == "rectification"
+    ]
+    keep = [exp.column(n) for n in raw.column_names if not n.startswith("g_")]
+    select = exp.select(*keep, exp.alias_(gaps, "gaps"))
+    if rect:
+        joined = exp.ConcatWs(
+            expressions=[exp.Literal.string(GAP_SEPARATOR), *rect], safe=True, coalesce=True
+        )
+        select = select.select(exp.alias_(joined, "rectification_gaps"))
+    con.register("_fupin_raw", raw)
+    try:
+        table: pa.Table = con.sql(select.from_("_fupin_raw").sql(dialect="duckdb")).to_arrow_table()
+    finally:
+        con.unregister("_fupin_raw")
+    return table
+
+
+# --- summary ------------------------------------------------------------------------------------
+
+_LEVEL_PREFIXES = ((2, "省"), (4, "市"), (6, "县"), (9, "乡"), (12, "村"))
+
+
+def _counts(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
+    return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
+
+
+def summarise(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, Any]:
+    con.register("_fupin_households", results.households)
+    con.register("_fupin_villages", results.villages)
+    con.register("_fupin_counties", results.counties)
+    try:
+        return _summary(con, results)
+    finally:
+        for name in ("_fupin_households", "_fupin_villages", "_fupin_counties"):
+            con.unregister(name)
+
+
+def _summary(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, Any]:
+    h = "_fupin_households"
+    by_status_and_verdict: dict[str, dict[str, int]] = {}
+    for status, verdict, n in con.execute(
+        f"SELECT COALESCE(status, '空'), verdict, count(*) FROM {h} GROUP BY ALL ORDER BY ALL"
+    ).fetchall():
+        by_status_and_verdict.setdefault(status, {})[verdict] = int(n)
+    poor = ", ".join(f"'{s}'" for s in POOR_STATUSES)
+    levels = " UNION ALL ".join(
+        f"SELECT {n} AS n, '{label}' AS level" for n, label in _LEVEL_PREFIXES
+    )
+    incidence_rows = con.execute(
+        f"""
+        WITH lv AS ({levels}),
+        hh AS (
+            SELECT rpad(substr(region_code, 1, lv.n), 12, '0') AS code, lv.level,
+                   sum(CASE WHEN status IN ({poor}) THEN member_count ELSE 0 END) AS poor_population,
+                   sum(member_count) AS registered_population
+            FROM {h}, lv WHERE region_code IS NOT NULL GROUP BY ALL
+        ),
+        vp AS (
+            SELECT rpad(substr(code, 1, lv.n), 12, '0') AS code, sum(population) AS population
+            FROM regions, lv WHERE regions.level = '村' GROUP BY ALL
+        ),
+        codes AS (
+            SELECT code, level FROM hh
+            UNION SELECT code, level FROM regions WHERE code IS NOT NULL AND level IS NOT NULL
+        )
+        SELECT codes.code, r.name, codes.level,
+               CAST(COALESCE(r.population, vp.population) AS BIGINT) AS population,
+               CAST(COALESCE(hh.poor_population, 0) AS BIGINT) AS poor_population,
+               round(COALESCE(hh.poor_population, 0) * 100.0
+                     / NULLIF(COALESCE(r.population, vp.population), 0), 2) AS incidence
+        FROM codes
+        LEFT JOIN hh ON hh.code = codes.code AND hh.level = codes.level
+        LEFT JOIN regions AS r ON r.code = codes.code
+        LEFT JOIN vp ON vp.code = codes.code
+        ORDER BY codes.code
+        """
+    ).fetchall()
+    incidence = [
+        {
+            "region_code": code,
+            "name": name,
+            "level": level,
+            "population": population,
+            "poor_population": poor_population,
+            "incidence": float(value) if value is not None else None,
+        }
+        for code, name, level, population, poor_population, value in incidence_rows
+    ]
+    wrong_exits = con.execute(
+        f"SELECT household_id, region_code, failed_criteria, gaps FROM {h} "
+        f"WHERE status = '已脱贫' AND verdict = '{VERDICT_FAILED}' ORDER BY household_id"
+    ).fetchall()
+    counties = con.execute(
+        "SELECT region_code, name, round(incidence, 2), passed, verdict, failed_criteria, "
+        "unknown_criteria, gaps FROM _fupin_counties ORDER BY region_code"
+    ).fetchall()
+    county_columns = results.counties.column_names
+    rectification = (
+        dict(
+            con.execute(
+                "SELECT region_code, rectification_criteria FROM _fupin_counties"
+            ).fetchall()
+        )
+        if "rectification_criteria" in county_columns
+        else {}
+    )
+    return {
+        "policy": {
+            "id": results.policy.id,
+            "name": results.policy.name,
+            "extends": list(results.policy.lineage[1:]),
+        },
+        "as_of": results.as_of.isoformat(),
+        "source": results.source,
+        "engine": results.engine,
+        "households": {
+            "total": results.households.num_rows,
+            "by_status": _counts(
+                con, f"SELECT COALESCE(status, '空'), count(*) FROM {h} GROUP BY ALL ORDER BY ALL"
+            ),
+            "by_verdict": {
+                v: _counts(con, f"SELECT verdict, count(*) FROM {h} GROUP BY ALL").get(v, 0)
+                for v in (VERDICT_PASSED, VERDICT_FAILED, VERDICT_UNKNOWN)
+            },
+            "by_status_and_verdict": by_status_and_verdict,
+        },
+        "villages": {
+            "total": results.villages.num_rows,
+            "by_verdict": _counts(
+                con, "SELECT verdict, count(*) FROM _fupin_villages GROUP BY ALL ORDER BY ALL"
+            ),
+        },
+        "counties": [
+            {
+                "region_code": code,
+                "name": name,
+                "incidence": float(inc) if inc is not None else None,
+                "passed": bool(passed),
+                "verdict": verdict,
+                "failed_criteria": _ids(failed),
+                "unknown_criteria": _ids(unknown),
+                "rectification_criteria": _ids(rectification.get(code, "")),
+                "gaps": _ids(gaps, GAP_SEPARATOR),
+            }
+            for code, name, inc, passed, verdict, failed, unknown, gaps in counties
+        ],
+        "incidence": incidence,
+        "possible_wrong_exits": {
+            "description": "标注为已脱贫但未达到脱贫标准的户（疑似错退）",
+            "count": len(wrong_exits),
+            "households": [
+                {
+                    "household_id": hid,
+                    "region_code": region,
+                    "failed_criteria": _ids(failed),
+                    "gaps": _ids(gaps, GAP_SEPARATOR),
+                }
+                for hid, region, failed, gaps in wrong_exits
+            ],
+        },
+    }
+
+
+def _ids(text: str | None, separator: str = ";") -> list[str]:
+    return [t for t in (text or "").split(separator) if t]
+
+
+# --- files --------------------------------------------------------------------------------------
+
+HOUSEHOLD_COLUMNS = (
+    "household_id",
+    "region_code",
+    "status",
+    "per_capita_net_income",
+    "passed",
+    "failed_criteria",
+    "unknown_criteria",
+    "gaps",
+)
+VILLAGE_COLUMNS = ("region_code", "incidence", "passed", "failed_criteria")
+
+
+def write_outputs(results: ExitResults, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    files = {
+        "households": out_dir / "household_exit.csv",
+        "villages": out_dir / "village_exit.csv",
+        "summary": out_dir / "summary.json",
+    }
+    try:
+        con.register("households", results.households)
+        con.register("villages", results.villages)
+        con.execute(
+            "COPY (SELECT household_id, region_code, status, "
+            "CAST(round(per_capita_net_income, 2) AS DECIMAL(18,2)) AS per_capita_net_income, "
+            "CASE WHEN passed THEN '是' ELSE '否' END AS passed, "
+            "NULLIF(failed_criteria, '') AS failed_criteria, "
+            "NULLIF(unknown_criteria, '') AS unknown_criteria, NULLIF(gaps, '') AS gaps "
+            "FROM households ORDER BY household_id) "
+            f"TO '{_path_literal(files['households'])}' (HEADER, DELIMITER ',')"
+        )
+        con.execute(
+            "COPY (SELECT region_code, CAST(round(incidence, 2) AS DECIMAL(9,2)) AS incidence, "
+            "CASE WHEN passed THEN '是' ELSE '否' END AS passed, "
+            "NULLIF(failed_criteria, '') AS failed_criteria "
+            "FROM villages ORDER BY region_code) "
+            f"TO '{_path_literal(files['villages'])}' (HEADER, DELIMITER ',')"
+        )
+    finally:
+        con.close()
+    files["summary"].write_text(
+        json.dumps(results.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return files
+
+
+def _path_literal(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# --- one household, explained -------------------------------------------------------------------
+
+
+def explain_household(
+    source: Source,
+    policy: str | Path | Policy,
+    household_id: str,
+    as_of: dt.date,
+    *,
+    engine: str = "duckdb",
+) -> dict[str, Any] | None:
+    """The verdict of one household with every criterion's result and the gap sentences, for
+    the household page; None when the data set has no such household.
+
+    `source` is a snapshot id, a data set path or a DuckDB connection from `open_dataset`.
+    """
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    con, described = open_source(source)
+    _ensure_county_facts(con, None)
+    compiled: ExitPlan = compile_exit_plan(policy, as_of, household_ids=[household_id])
+    executor = _executor(engine, con)
+    try:
+        raw = run_plan(executor, compiled.plan, ["households"])["households"]
+    finally:
+        executor.close()
+    if raw.num_rows == 0:
+        return None
+    row = raw.slice(0, 1).to_pylist()[0]
+    per_criterion_gaps = _criterion_gaps(con, raw, compiled.criteria["household"])
+    criteria = []
+    for c in compiled.criteria["household"]:
+        crit = c.criterion
+        verdict = row[c.column]
+        applies = row.get(f"a_{crit.id}", True)
+        if applies is False:
+            result = CRITERION_NOT_APPLICABLE
+        elif verdict is None:
+            result = VERDICT_UNKNOWN
+        else:
+            result = VERDICT_PASSED if verdict else VERDICT_FAILED
+        criteria.append(
+            {
+                "id": crit.id,
+                "name": crit.name,
+                "dimension": crit.dimension,
+                "result": result,
+                "gap": per_criterion_gaps.get(crit.id, "") if result == VERDICT_FAILED else "",
+                "source": str(crit.source),
+                "source_note": crit.source.note,
+            }
+        )
+    per_capita = row["per_capita_net_income"]
+    return {
+        "household_id": household_id,
+        "region_code": row["region_code"],
+        "status": row["status"],
+        "policy": {"id": policy.id, "name": policy.name},
+        "source": described,
+        "as_of": as_of.isoformat(),
+        "verdict": row["verdict"],
+        "passed": bool(row["passed"]),
+        "member_count": row["member_count"],
+        "per_capita_net_income": round(per_capita, 2) if per_capita is not None else None,
+        "failed_criteria": _ids(row["failed_criteria"]),
+        "unknown_criteria": _ids(row["unknown_criteria"]),
+        "gaps": [
+            per_criterion_gaps[i] for i in _ids(row["failed_criteria"]) if i in per_criterion_gaps
+        ],
+        "criteria": criteria,
+    }
+
+
+def _criterion_gaps(
+    con: duckdb.DuckDBPyConnection, raw: pa.Table, compiled: Sequence[CompiledCriterion]
+) -> dict[str, str]:
+    """criterion id -> its gap sentence, for the first row of `raw` (failed criteria only)."""
+    items = [
+        exp.alias_(
+            exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, raw.schema)),
+            c.criterion.id,
+        )
+        for c in compiled
+    ]
+    if not items:
+        return {}
+    con.register("_fupin_raw", raw.slice(0, 1))
+    try:
+        cursor = con.execute(exp.select(*items).from_("_fupin_raw").sql(dialect="duckdb"))
+        names = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+        values = rows[0] if rows else ()
+    finally:
+        con.unregister("_fupin_raw")
+    return {n: v for n, v in zip(names, values, strict=True) if v}
+
+
+__all__ = [
+    "ENGINES",
+    "DatasetError",
+    "ExitResults",
+    "evaluate",
+    "evaluate_households",
+    "explain_household",
+    "format_number",
+    "render_gaps",
+    "write_outputs",
+]

@@ -1,0 +1,536 @@
+"""Compile checked policy expressions into SQL syntax trees, and a policy into a plan of SQL
+steps that evaluates every household, village and county.
+
+Expressions are rewritten as trees, never by editing SQL text: parameters become literals,
+aggregates over members (or households) become columns of an aggregation step, `has(list, v)`
+becomes a LIKE over the ';'-joined list, and every division is made safe (NULL on zero).
+
+Truth follows SQL's three-valued logic: NULL is unknown. A criterion with `applies_when` is
+`NOT applies OR expression`, so it passes when it does not apply and stays unknown only when the
+answer depends on what is unknown. `all_members(e)` is false when e is false for any member,
+else unknown when e is unknown for any member, else true (true for a household without members);
+`any_member` likewise; `count_members(e)` counts the members for whom e is true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+from fupin.engine.policy.expressions import (
+    LIST_FUNCTION,
+    AggregateKind,
+    ParamValue,
+    Scope,
+)
+from fupin.engine.policy.loading import Criterion, Policy
+from fupin.engine.policy.scopes import county_scope, household_scope, member_scope, village_scope
+from fupin.engine.sql_plan import Plan, Step
+from fupin.engine.standard_format import VILLAGE_FLAGS, VILLAGES
+
+VERDICT_PASSED = "达标"
+VERDICT_FAILED = "未达标"
+VERDICT_UNKNOWN = "数据不全"
+POOR_STATUSES = ("未脱贫", "返贫")
+POOR_VILLAGE_FLAGS = tuple(f for f in VILLAGE_FLAGS if f != "非贫困村")
+
+_DOUBLE = exp.DataType.build("DOUBLE")
+_BIGINT = exp.DataType.build("BIGINT")
+
+
+def _sql(text: str) -> exp.Expr:
+    """Parse SQL written in this module (never text from a policy file)."""
+    return sqlglot.parse_one(text, read="duckdb")
+
+
+def literal(value: ParamValue) -> exp.Expr:
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int | float):
+        return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
+    return exp.Literal.string(value)
+
+
+def _paren(e: exp.Expr) -> exp.Expr:
+    return (
+        e
+        if isinstance(e, exp.Paren | exp.Column | exp.Literal | exp.Boolean)
+        else exp.Paren(this=e)
+    )
+
+
+def _case(*whens: tuple[exp.Expr, exp.Expr], default: exp.Expr | None = None) -> exp.Case:
+    case = exp.Case()
+    for cond, then in whens:
+        case = case.when(cond, then)
+    if default is not None:
+        case = case.else_(default)
+    return case
+
+
+def _concat_ws(items: Sequence[exp.Expr], separator: str = ";") -> exp.Expr:
+    """CONCAT_WS skipping NULL items, as DuckDB and Spark both do."""
+    return exp.ConcatWs(
+        expressions=[exp.Literal.string(separator), *items], safe=True, coalesce=True
+    )
+
+
+def _int(n: int) -> exp.Expr:
+    return exp.Literal.number(n)
+
+
+def aggregate_sql(kind: AggregateKind, inner: exp.Expr) -> exp.Expr:
+    """The SQL aggregate over child rows for all/any/count of a boolean expression."""
+    e = _paren(inner)
+    true_count = exp.Sum(this=_case((e, _int(1)), default=_int(0)))
+    false_count = exp.Sum(this=_case((exp.Not(this=e), _int(1)), default=_int(0)))
+    unknown_count = exp.Sum(
+        this=_case((exp.Is(this=e, expression=exp.Null()), _int(1)), default=_int(0))
+    )
+    if kind == "count":
+        return exp.Cast(this=true_count, to=_BIGINT)
+    if kind == "all":
+        return _case(
+            (exp.GT(this=false_count, expression=_int(0)), exp.false()),
+            (exp.GT(this=unknown_count, expression=_int(0)), exp.Null()),
+            default=exp.true(),
+        )
+    return _case(
+        (exp.GT(this=true_count, expression=_int(0)), exp.true()),
+        (exp.GT(this=unknown_count, expression=_int(0)), exp.Null()),
+        default=exp.false(),
+    )
+
+
+def empty_value(kind: AggregateKind) -> exp.Expr:
+    """An aggregate's value over no rows."""
+    return {"all": exp.true(), "any": exp.false(), "count": _int(0)}[kind]
+
+
+@dataclass
+class LevelCompiler:
+    """Compiles expressions of one scope; aggregates become columns `<prefix><n>` computed by
+    the aggregation step over the child level's rows."""
+
+    scope: Scope
+    parameters: Mapping[str, ParamValue]
+    prefix: str
+    child: LevelCompiler | None = None
+    aggregates: list[tuple[str, AggregateKind, exp.Expr]] = field(default_factory=list)
+
+    def compile(self, node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Anonymous):
+            return self._call(node)
+        if isinstance(node, exp.Column):
+            if node.name in self.parameters:
+                return literal(self.parameters[node.name])
+            return exp.column(node.name)
+        if isinstance(node, exp.Div):
+            return exp.Div(
+                this=exp.Cast(this=_paren(self.compile(node.this)), to=_DOUBLE),
+                expression=exp.Nullif(this=self.compile(node.expression), expression=_int(0)),
+            )
+        args: dict[str, object] = {}
+        for key, value in node.args.items():
+            if isinstance(value, exp.Expr):
+                args[key] = self.compile(value)
+            elif isinstance(value, list):
+                args[key] = [self.compile(v) if isinstance(v, exp.Expr) else v for v in value]
+            else:
+                args[key] = value
+        return type(node)(**args)
+
+    def _call(self, node: exp.Anonymous) -> exp.Expr:
+        name = str(node.this).lower()
+        args = list(node.expressions)
+        if name == LIST_FUNCTION:
+            joined = exp.DPipe(
+                this=exp.DPipe(this=exp.Literal.string(";"), expression=self.compile(args[0])),
+                expression=exp.Literal.string(";"),
+            )
+            pattern = exp.Literal.string(f"%;{args[1].name};%")
+            return exp.Like(
+                this=exp.Coalesce(this=joined, expressions=[exp.Literal.string("")]),
+                expression=pattern,
+            )
+        aggregate = self.scope.aggregates[name]
+        assert self.child is not None
+        inner = self.child.compile(args[0])
+        key = inner.sql()
+        for alias, kind, existing in self.aggregates:
+            if kind == aggregate.kind and existing.sql() == key:
+                return exp.column(alias)
+        alias = f"{self.prefix}{len(self.aggregates)}"
+        self.aggregates.append((alias, aggregate.kind, inner))
+        return exp.column(alias)
+
+
+def compile_expression(
+    tree: exp.Expr, scope: Scope, parameters: Mapping[str, ParamValue]
+) -> tuple[exp.Expr, list[tuple[str, AggregateKind, exp.Expr]]]:
+    """Compile one checked expression of a scope without aggregates of aggregates; returns the
+    SQL tree and the aggregate columns it needs (alias, kind, SQL over the child rows). For
+    reuse by other rule sets with their own scopes."""
+    child_scope = next(iter(scope.aggregates.values())).child if scope.aggregates else None
+    child = LevelCompiler(child_scope, parameters, "fupin_c") if child_scope else None
+    level = LevelCompiler(scope, parameters, "fupin_a", child)
+    return level.compile(tree), level.aggregates
+
+
+# --- the exit-evaluation plan -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    criterion: Criterion
+    verdict: exp.Expr  # TRUE / FALSE / NULL
+    applies: exp.Expr | None
+    gap_parts: tuple[str | exp.Expr, ...]  # text, or a value column's expression
+
+    @property
+    def column(self) -> str:
+        return f"c_{self.criterion.id}"
+
+
+@dataclass(frozen=True)
+class ExitPlan:
+    policy: Policy
+    as_of: dt.date
+    plan: Plan
+    criteria: dict[str, tuple[CompiledCriterion, ...]]
+
+
+def _compile_criteria(
+    criteria: Sequence[Criterion], level: LevelCompiler
+) -> tuple[CompiledCriterion, ...]:
+    out = []
+    for c in criteria:
+        expression = _paren(level.compile(c.tree))
+        applies = _paren(level.compile(c.applies_tree)) if c.applies_tree is not None else None
+        verdict = (
+            exp.Or(this=exp.Not(this=applies), expression=expression)
+            if applies is not None
+            else expression
+        )
+        parts: list[str | exp.Expr] = []
+        for part in c.gap_parts:
+            parts.append(part if isinstance(part, str) else level.compile(part))
+        out.append(CompiledCriterion(c, verdict, applies, tuple(parts)))
+    return tuple(out)
+
+
+def _verdict_columns(compiled: Sequence[CompiledCriterion]) -> list[exp.Expr]:
+    """passed, verdict, failed_criteria, unknown_criteria (ids sorted) from the c_ columns."""
+    exits = [c for c in compiled if c.criterion.kind == "exit"]
+    cols = [exp.column(c.column) for c in exits]
+    ordered = sorted(exits, key=lambda c: c.criterion.id)
+
+    def ids(condition: str) -> exp.Expr:
+        items = [
+            _case(
+                (
+                    exp.Not(this=exp.column(c.column))
+                    if condition == "failed"
+                    else exp.Is(this=exp.column(c.column), expression=exp.Null()),
+                    exp.Literal.string(c.criterion.id),
+                )
+            )
+            for c in ordered
+        ]
+        if not items:
+            return exp.Literal.string("")
+        return _concat_ws(items)
+
+    if cols:
+        all_true = exp.and_(*cols)
+        any_false = exp.or_(*[exp.Not(this=c) for c in cols])
+        passed: exp.Expr = exp.Coalesce(this=exp.Paren(this=all_true), expressions=[exp.false()])
+        verdict: exp.Expr = _case(
+            (any_false, exp.Literal.string(VERDICT_FAILED)),
+            (all_true, exp.Literal.string(VERDICT_PASSED)),
+            default=exp.Literal.string(VERDICT_UNKNOWN),
+        )
+    else:
+        passed, verdict = exp.true(), exp.Literal.string(VERDICT_PASSED)
+    out = [
+        exp.alias_(passed, "passed"),
+        exp.alias_(verdict, "verdict"),
+        exp.alias_(ids("failed"), "failed_criteria"),
+        exp.alias_(ids("unknown"), "unknown_criteria"),
+    ]
+    rectification = sorted(
+        (c for c in compiled if c.criterion.kind == "rectification"), key=lambda c: c.criterion.id
+    )
+    if rectification:
+        items = [
+            _case((exp.Not(this=exp.column(c.column)), exp.Literal.string(c.criterion.id)))
+            for c in rectification
+        ]
+        out.append(exp.alias_(_concat_ws(items), "rectification_criteria"))
+    return out
+
+
+def _criterion_columns(compiled: Sequence[CompiledCriterion]) -> list[exp.Expr]:
+    out: list[exp.Expr] = []
+    for c in compiled:
+        out.append(exp.alias_(c.verdict, c.column))
+        if c.applies is not None:
+            out.append(exp.alias_(c.applies, f"a_{c.criterion.id}"))
+        for k, part in enumerate(c.gap_parts):
+            if isinstance(part, exp.Expr) and not isinstance(
+                part, exp.Literal | exp.Neg | exp.Boolean
+            ):
+                out.append(exp.alias_(part, f"g_{c.criterion.id}_{k}"))
+    return out
+
+
+def _aggregate_columns(level: LevelCompiler, source: str) -> list[exp.Expr]:
+    return [
+        exp.alias_(aggregate_sql(kind, inner), alias) for alias, kind, inner in level.aggregates
+    ]
+
+
+def _aggregate_defaults(level: LevelCompiler, table: str, key: str) -> list[exp.Expr]:
+    missing = exp.Is(this=exp.column(key, table), expression=exp.Null())
+    return [
+        exp.alias_(_case((missing, empty_value(kind)), default=exp.column(alias, table)), alias)
+        for alias, kind, _ in level.aggregates
+    ]
+
+
+def _in_ids(column: exp.Expr, household_ids: Sequence[str]) -> exp.Expr:
+    return exp.In(this=column, expressions=[exp.Literal.string(i) for i in household_ids])
+
+
+def compile_exit_plan(
+    policy: Policy, as_of: dt.date, *, household_ids: Sequence[str] | None = None
+) -> ExitPlan:
+    """The plan evaluating `policy` as of `as_of`; outputs households, villages, counties.
+
+    With `household_ids`, only those households are evaluated (for explaining one household);
+    village and county results are then meaningless and not among the outputs.
+    """
+    params = policy.values()
+    members = LevelCompiler(member_scope(), params, "fupin_m")
+    households = LevelCompiler(household_scope(), params, "fupin_m", members)
+    villages = LevelCompiler(village_scope(), params, "fupin_h", households)
+    counties = LevelCompiler(county_scope(), params, "fupin_v")
+    compiled = {
+        "county": _compile_criteria(policy.level("county"), counties),
+        "village": _compile_criteria(policy.level("village"), villages),
+        "household": _compile_criteria(policy.level("household"), households),
+    }
+    steps: list[Step] = []
+
+    # members, with their age at the as-of date
+    birthday_passed = f"CASE WHEN MONTH(birth_date) * 100 + DAY(birth_date) > {as_of.month * 100 + as_of.day} THEN 1 ELSE 0 END"
+    member_rows = exp.select(
+        "*", exp.alias_(_sql(f"{as_of.year} - YEAR(birth_date) - {birthday_passed}"), "age")
+    ).from_("members")
+    if household_ids is not None:
+        member_rows = member_rows.where(_in_ids(exp.column("household_id"), household_ids))
+    steps.append(Step("fupin_member_rows", member_rows))
+    member_agg = (
+        exp.select(
+            "household_id",
+            exp.alias_(exp.Count(this=exp.Star()), "member_count"),
+            *_aggregate_columns(households, "fupin_member_rows"),
+        )
+        .from_("fupin_member_rows")
+        .group_by("household_id")
+    )
+    steps.append(Step("fupin_member_agg", member_agg))
+    measure_agg = (
+        exp.select("household_id", exp.alias_(exp.Count(this=exp.Star()), "measure_count"))
+        .from_("measures")
+        .where(_sql(f"year IS NULL OR year <= {as_of.year}"))
+        .group_by("household_id")
+    )
+    steps.append(Step("fupin_measure_agg", measure_agg))
+
+    member_count = _sql("COALESCE(ma.member_count, 0)")
+    net_income = _sql(
+        "h.wage_income + h.business_income - h.business_expense + h.property_income + h.transfer_income"
+    )
+    household_rows = (
+        exp.select(
+            "h.*",
+            exp.alias_(member_count, "member_count"),
+            exp.alias_(net_income, "net_income"),
+            exp.alias_(
+                exp.Div(
+                    this=exp.Cast(this=exp.Paren(this=net_income.copy()), to=_DOUBLE),
+                    expression=exp.Nullif(this=member_count.copy(), expression=_int(0)),
+                ),
+                "per_capita_net_income",
+            ),
+            exp.alias_(_sql("COALESCE(ms.measure_count, 0)"), "measure_count"),
+            *_aggregate_defaults(households, "ma", "household_id"),
+        )
+        .from_("households AS h")
+        .join("fupin_member_agg AS ma", on="h.household_id = ma.household_id", join_type="left")
+        .join("fupin_measure_agg AS ms", on="h.household_id = ms.household_id", join_type="left")
+    )
+    if household_ids is not None:
+        household_rows = household_rows.where(
+            _in_ids(exp.column("household_id", "h"), household_ids)
+        )
+    steps.append(Step("fupin_household_rows", household_rows, materialize=True))
+
+    household_exit = exp.select(
+        "household_id",
+        "region_code",
+        "status",
+        "member_count",
+        "net_income",
+        "per_capita_net_income",
+        *_criterion_columns(compiled["household"]),
+    ).from_("fupin_household_rows")
+    steps.append(Step("fupin_household_criteria", household_exit))
+    steps.append(
+        Step(
+            "fupin_household_exit",
+            exp.select("*", *_verdict_columns(compiled["household"])).from_(
+                "fupin_household_criteria"
+            ),
+            materialize=True,
+        )
+    )
+    outputs = {"households": "fupin_household_exit"}
+    if household_ids is not None:
+        return ExitPlan(policy, as_of, Plan(tuple(steps), outputs), compiled)
+
+    # villages: the village table and every poor village among the regions
+    poor = "(" + ", ".join(f"'{s}'" for s in POOR_STATUSES) + ")"
+    poor_flags = "(" + ", ".join(f"'{s}'" for s in POOR_VILLAGE_FLAGS) + ")"
+    village_household_agg = (
+        exp.select(
+            "region_code",
+            exp.alias_(exp.Count(this=exp.Star()), "household_count"),
+            exp.alias_(
+                _sql(
+                    f"CAST(SUM(CASE WHEN status IN {poor} THEN member_count ELSE 0 END) AS BIGINT)"
+                ),
+                "poor_population",
+            ),
+            *_aggregate_columns(villages, "fupin_household_rows"),
+        )
+        .from_("fupin_household_rows")
+        .group_by("region_code")
+    )
+    steps.append(Step("fupin_village_household_agg", village_household_agg))
+    codes = _sql(
+        f"SELECT region_code FROM villages UNION SELECT code AS region_code FROM regions WHERE level = '村' AND poverty_flag IN {poor_flags}"
+    )
+    village_fields = [exp.column(f.name, "v") for f in VILLAGES.fields if f.name != "region_code"]
+    village_rows = (
+        exp.select(
+            "k.region_code",
+            *village_fields,
+            "r.name",
+            "r.poverty_flag",
+            "r.population",
+            exp.alias_(_sql("COALESCE(ha.household_count, 0)"), "household_count"),
+            exp.alias_(_sql("COALESCE(ha.poor_population, 0)"), "poor_population"),
+            exp.alias_(
+                _sql(
+                    "CAST(COALESCE(ha.poor_population, 0) AS DOUBLE) * 100 / NULLIF(r.population, 0)"
+                ),
+                "incidence",
+            ),
+            *_aggregate_defaults(villages, "ha", "region_code"),
+        )
+        .from_(exp.alias_(exp.Subquery(this=codes), "k"))
+        .join("villages AS v", on="k.region_code = v.region_code", join_type="left")
+        .join("regions AS r", on="k.region_code = r.code", join_type="left")
+        .join(
+            "fupin_village_household_agg AS ha",
+            on="k.region_code = ha.region_code",
+            join_type="left",
+        )
+    )
+    steps.append(Step("fupin_village_rows", village_rows))
+    village_criteria = exp.select(
+        "region_code",
+        "name",
+        "poverty_flag",
+        "population",
+        "poor_population",
+        "incidence",
+        *_criterion_columns(compiled["village"]),
+    ).from_("fupin_village_rows")
+    steps.append(Step("fupin_village_criteria", village_criteria))
+    steps.append(
+        Step(
+            "fupin_village_exit",
+            exp.select("*", *_verdict_columns(compiled["village"])).from_("fupin_village_criteria"),
+            materialize=True,
+        )
+    )
+    outputs["villages"] = "fupin_village_exit"
+
+    # counties: the first six digits of the region code
+    county_of = "SUBSTRING(region_code, 1, 6) || '000000'"
+    steps.append(
+        Step(
+            "fupin_county_rows",
+            _sql(
+                f"""
+                WITH hh AS (
+                    SELECT {county_of} AS region_code,
+                           CAST(SUM(CASE WHEN status IN {poor} THEN member_count ELSE 0 END) AS BIGINT) AS poor_population
+                    FROM fupin_household_rows GROUP BY {county_of}
+                ), vv AS (
+                    SELECT {county_of} AS region_code,
+                           CAST(SUM(CASE WHEN poverty_flag IN {poor_flags} THEN 1 ELSE 0 END) AS BIGINT) AS poor_villages,
+                           CAST(SUM(CASE WHEN poverty_flag IN {poor_flags} AND NOT passed THEN 1 ELSE 0 END) AS BIGINT) AS poor_villages_not_exited
+                    FROM fupin_village_exit GROUP BY {county_of}
+                ), pp AS (
+                    SELECT SUBSTRING(code, 1, 6) || '000000' AS region_code,
+                           CAST(SUM(population) AS BIGINT) AS village_population
+                    FROM regions WHERE level = '村' GROUP BY SUBSTRING(code, 1, 6) || '000000'
+                ), k AS (
+                    SELECT region_code FROM hh UNION SELECT region_code FROM vv
+                )
+                SELECT k.region_code, r.name,
+                       CAST(COALESCE(r.population, pp.village_population) AS BIGINT) AS population,
+                       COALESCE(hh.poor_population, 0) AS poor_population,
+                       CAST(COALESCE(hh.poor_population, 0) AS DOUBLE) * 100
+                           / NULLIF(COALESCE(r.population, pp.village_population), 0) AS incidence,
+                       COALESCE(vv.poor_villages, 0) AS poor_villages,
+                       COALESCE(vv.poor_villages_not_exited, 0) AS poor_villages_not_exited,
+                       f.rural_income_growth, f.province_rural_income_growth, f.wrong_exit_rate,
+                       f.missed_rate, f.wrong_identification_rate, f.recognition_rate
+                FROM k
+                LEFT JOIN hh ON k.region_code = hh.region_code
+                LEFT JOIN vv ON k.region_code = vv.region_code
+                LEFT JOIN pp ON k.region_code = pp.region_code
+                LEFT JOIN regions AS r ON k.region_code = r.code
+                LEFT JOIN county_facts AS f ON k.region_code = f.region_code
+                """
+            ),  # type: ignore[arg-type]
+        )
+    )
+    county_criteria = exp.select(
+        "region_code",
+        "name",
+        "population",
+        "poor_population",
+        "incidence",
+        "poor_villages",
+        "poor_villages_not_exited",
+        *_criterion_columns(compiled["county"]),
+    ).from_("fupin_county_rows")
+    steps.append(Step("fupin_county_criteria", county_criteria))
+    steps.append(
+        Step(
+            "fupin_county_exit",
+            exp.select("*", *_verdict_columns(compiled["county"])).from_("fupin_county_criteria"),
+        )
+    )
+    outputs["counties"] = "fupin_county_exit"
+    return ExitPlan(policy, as_of, Plan(tuple(steps), outputs), compiled)

@@ -1,0 +1,79 @@
+"""Run SQL plans on Apache Spark (PySpark). Tests use local mode; a cluster is the same code
+with another master. PySpark is imported only here, so the default path never needs it.
+
+The data reach Spark as Arrow tables taken from the typed DuckDB tables of `open_dataset`, so
+both engines see the same types; the SQL is the same plan, written by sqlglot for Spark.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from fupin.engine.sql_plan import Step
+
+_SESSION: Any = None
+
+
+def spark_session() -> Any:
+    """One local Spark session per process, started on first use."""
+    global _SESSION
+    if _SESSION is None:
+        from pyspark.sql import SparkSession
+
+        os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+        _SESSION = (
+            SparkSession.builder.master(os.environ.get("FUPIN_SPARK_MASTER", "local[2]"))
+            .appName("fupin")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.driver.memory", os.environ.get("FUPIN_SPARK_DRIVER_MEMORY", "1g"))
+            .getOrCreate()
+        )
+        _SESSION.sparkContext.setLogLevel("ERROR")
+    return _SESSION
+
+
+def stop_spark_session() -> None:
+    global _SESSION
+    if _SESSION is not None:
+        _SESSION.stop()
+        _SESSION = None
+
+
+class SparkExecutor:
+    dialect = "spark"
+
+    def __init__(self, spark: Any | None = None) -> None:
+        self.spark = spark if spark is not None else spark_session()
+        self._cached: list[Any] = []
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        frame = self.spark.createDataFrame(table)
+        frame.createOrReplaceTempView(name)
+
+    def register_duckdb_tables(self, con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+        for name in names:
+            self.register_arrow(name, con.sql(f'SELECT * FROM "{name}"').to_arrow_table())
+
+    def create_step(self, step: Step) -> None:
+        frame = self.spark.sql(step.sql(self.dialect))
+        if step.materialize:
+            frame = frame.cache()
+            self._cached.append(frame)
+        frame.createOrReplaceTempView(step.name)
+
+    def fetch(self, name: str) -> pa.Table:
+        table: pa.Table = self.spark.table(name).toArrow()
+        return table
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
