@@ -1,0 +1,1 @@
+"""Governance: task lists, rectification ledgers, exit procedures and circulars (issue 6)."""
