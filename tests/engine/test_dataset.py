@@ -92,6 +92,11 @@ class TestOpenDataset:
             None,
         )
 
+    def test_a_file_with_only_a_header_gives_an_empty_table(self, tmp_path: Path) -> None:
+        write(tmp_path, "members.csv", "household_id,id_number,name\n")
+        con = open_dataset(tmp_path)
+        assert con.execute("SELECT count(*) FROM members").fetchone() == (0,)
+
     def test_a_file_not_in_utf8_is_refused_in_chinese(self, tmp_path: Path) -> None:
         (tmp_path / "households.csv").write_bytes("户编号\nH1\n".encode("gbk"))
         with pytest.raises(DatasetError, match="UTF-8"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -106,18 +107,30 @@ def resolve_snapshot(snapshot_id: str) -> Path:
 
 
 def open_dataset(
-    source: str | Path, *, con: duckdb.DuckDBPyConnection | None = None
+    source: str | Path,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    tables: Iterable[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection holding the typed tables of the data set at `source`."""
+    """A DuckDB connection holding the typed tables of the data set at `source`.
+
+    `tables` limits loading to those tables (the registry tables are always created, empty
+    when not loaded); by default every table of the format present in the source is loaded.
+    """
     path = Path(source).expanduser()
     if not path.exists():
         raise DatasetError(f"数据不存在：{path}")
     con = con if con is not None else duckdb.connect()
+    wanted = [t for t in ALL_TABLES.values() if tables is None or t.name in set(tables)]
     if is_snapshot(path):
-        _open_snapshot(path, con)
+        _open_snapshot(path, con, wanted)
         return con
     kind = dataset_kind(path)
     for table in ALL_TABLES.values():
+        if table not in wanted:
+            if table in REGISTRY_TABLES:
+                _create_empty(con, table)
+            continue
         if kind == "folder":
             file = path / table.file_name
             present = file.is_file()
@@ -246,10 +259,12 @@ def _create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 def _load_csv(con: duckdb.DuckDBPyConnection, file: Path, table: Table) -> None:
     try:
         with file.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+            lines = csv.reader(handle)
+            header = next(lines, None)
+            has_rows = next(lines, None) is not None
     except UnicodeDecodeError:
         raise DatasetError(f"{file.name}：文件不是UTF-8编码，请另存为“CSV UTF-8”") from None
-    if header is None:
+    if header is None or not has_rows:
         _create_empty(con, table)
         return
     fields = _map_header(table, header, file.name)
@@ -259,7 +274,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, file: Path, table: Table) -> None:
     source = (
         f"read_csv({_literal(str(file))}, header = false, skip = 1, columns = {{{spec}}}, "
         "delim = ',', quote = '\"', escape = '\"', null_padding = true, "
-        "strict_mode = false, encoding = 'utf-8')"
+        "strict_mode = false, auto_detect = false, encoding = 'utf-8')"
     )
     sql = _select_typed(table, {name: f"c{i}" for name, i in fields.items()}, source)
     try:
@@ -308,7 +323,7 @@ def _load_xlsx_sheet(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -
 # --- snapshots --------------------------------------------------------------------------------
 
 
-def _open_snapshot(folder: Path, con: duckdb.DuckDBPyConnection) -> None:
+def _open_snapshot(folder: Path, con: duckdb.DuckDBPyConnection, wanted: list[Table]) -> None:
     import pyarrow.parquet as pq
 
     try:
@@ -317,7 +332,7 @@ def _open_snapshot(folder: Path, con: duckdb.DuckDBPyConnection) -> None:
         raise DatasetError(f"快照 {folder.name}：{MANIFEST} 无法读取（{exc}）") from None
     for table in ALL_TABLES.values():
         file = folder / f"{table.name}.parquet"
-        if not file.is_file():
+        if table not in wanted or not file.is_file():
             if table in REGISTRY_TABLES:
                 _create_empty(con, table)
             continue

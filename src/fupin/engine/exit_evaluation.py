@@ -70,10 +70,11 @@ def open_source(source: Source) -> tuple[duckdb.DuckDBPyConnection, str]:
     if isinstance(source, duckdb.DuckDBPyConnection):
         return source, "DuckDB连接"
     path = Path(source).expanduser()
+    tables = [t.name for t in REGISTRY_TABLES]
     if path.exists():
-        return open_dataset(path), str(path)
+        return open_dataset(path, tables=tables), str(path)
     folder = resolve_snapshot(str(source))
-    return open_dataset(folder), f"快照 {source}"
+    return open_dataset(folder, tables=tables), f"快照 {source}"
 
 
 def _ensure_county_facts(

@@ -3,6 +3,7 @@ expression checked against its scope before the policy is handed to anybody."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,8 +111,16 @@ def policy_path(ref: str | Path, *, near: Path | None = None) -> Path:
 
 
 def load_policy(ref: str | Path) -> Policy:
-    """The checked policy; raises PolicyError naming the file, criterion and problem."""
-    return _load(policy_path(ref), ())
+    """The checked policy; raises PolicyError naming the file, criterion and problem.
+
+    Policies are immutable; a file loaded once is not parsed again while it is unchanged."""
+    path = policy_path(ref).resolve()
+    return _load_cached(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int) -> Policy:
+    return _load(Path(path), ())
 
 
 def _read(path: Path) -> dict[str, Any]:
