@@ -15,9 +15,33 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so that `fupin --help` stays fast and modules can import `cli`.
-    from fupin.cli import assess, data, evaluate, funds, generate, governance, site, tasks, users
+    from fupin.cli import (
+        assess,
+        compare,
+        data,
+        evaluate,
+        funds,
+        generate,
+        governance,
+        monitoring,
+        site,
+        tasks,
+        users,
+    )
 
-    for module in (data, site, tasks, governance, evaluate, assess, generate, users, funds):
+    for module in (
+        data,
+        site,
+        tasks,
+        governance,
+        evaluate,
+        assess,
+        generate,
+        users,
+        funds,
+        compare,
+        monitoring,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 
