@@ -319,11 +319,47 @@ class TestHouseholdsAndMembers:
             assert (m["dibao"] == "是") == (attribute == "低保贫困户")
             assert (m["tekun"] == "是") == (attribute == "特困供养贫困户")
 
-    def test_helpers_help_one_to_six_households_and_a_few_exceed_five(self, d: Data) -> None:
-        load = Counter((h["helper_name"], h["helper_phone"]) for h in d.households.values())
+    def test_helpers_help_one_to_six_households_and_only_planted_ones_exceed_five(
+        self, d: Data
+    ) -> None:
+        load = Counter(h["helper_name"] for h in d.households.values())
+        assert len(load) == len(
+            {(h["helper_name"], h["helper_phone"]) for h in d.households.values()}
+        )
         assert max(load.values()) == 6
         assert min(load.values()) >= 1
         assert sum(1 for n in load.values() if n > 5) < 0.15 * len(load)
+        over = {h["household_id"] for h in d.households.values() if load[h["helper_name"]] > 5}
+        assert over == {p["household_id"] for p in d.planted if p["kind"] == "helper_over_cap"}
+
+    def test_causes_that_name_a_condition_have_a_member_with_it(self, d: Data) -> None:
+        members: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for m in d.members:
+            members[m["household_id"]].append(m)
+        in_school = {"小学", "初中", "高中", "中职", "高职", "大专", "本科及以上"}
+        for hid, h in d.households.items():
+            causes = {h["main_cause"], *h["other_causes"].split(";")}
+            people = members[hid]
+            if "因病" in causes:
+                assert any(m["health"] != "健康" for m in people)
+            if "因残" in causes:
+                assert any("残疾" in m["health"] for m in people)
+            if "因学" in causes:
+                assert any(m["school_status"] in in_school for m in people)
+
+    def test_tekun_households_have_nobody_of_working_age_able_to_work(self, d: Data) -> None:
+        tekun = 0
+        for m in d.members:
+            if d.households[m["household_id"]]["attribute"] == "特困供养贫困户":
+                tekun += 1
+                assert not (
+                    16 <= d.age(m) <= 65 and m["labor_ability"] in ("普通劳动力", "技能劳动力")
+                )
+        assert tekun > 0
+
+    def test_business_income_comes_with_business_expense(self, d: Data) -> None:
+        for h in d.households.values():
+            assert (Decimal(h["business_income"]) > 0) == (Decimal(h["business_expense"]) > 0)
 
     def test_measures_belong_to_households_and_number_one_to_four_each(self, d: Data) -> None:
         measures = read(d.folder, "measures")
@@ -343,10 +379,18 @@ class TestPlantedErrors:
         expected = {
             "dropout", "uninsured_medical", "pension_gap", "dibao_not_registered",
             "dibao_flag_mismatch", "danger_house", "disabled_mismatch", "wrongly_listed",
-            "id_invalid", "name_typo", "birth_transposed",
+            "id_invalid", "name_typo", "birth_transposed", "helper_over_cap",
         }  # fmt: skip
         assert set(kinds) == expected
-        assert all(p["roster"].startswith("roster_") for p in d.planted)
+        for p in d.planted:
+            assert p["roster"].startswith("roster_") or (
+                p["kind"] == "helper_over_cap" and p["roster"] == ""
+            )
+            if p["household_id"]:
+                assert (
+                    d.households[p["household_id"]]["household_id"]
+                    == d.by_id[p["id_number"]]["household_id"]
+                )
         assert len({tuple(p.values()) for p in d.planted}) == len(d.planted)
 
     def test_planted_dropouts_are_out_of_school_children(self, d: Data) -> None:
@@ -456,6 +500,15 @@ class TestPlantedErrors:
             assert len(ids) > len(ids & set(d.by_id))  # most owners are not registered
             mine = ids & set(d.by_id)
             assert mine == d.planted_at[("wrongly_listed", roster)]
+            if roster == "roster_business":
+                assert all(
+                    int(r["registered_capital"]) > 100000
+                    for r in d.rosters[roster]
+                    if r["id_number"] in mine
+                )
+            if roster == "roster_vehicles":
+                assert all(r["vehicle_type"] in ("小型轿车", "小型普通客车", "小型越野客车", "重型半挂牵引车", "中型普通货车")
+                           for r in d.rosters[roster] if r["id_number"] in mine)  # fmt: skip
             found |= mine
         assert found == d.planted_ids["wrongly_listed"]
 

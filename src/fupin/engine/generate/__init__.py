@@ -28,6 +28,15 @@ Facts the comparison tests rely on:
   `id_invalid` (wrong check character, two adjacent characters swapped, or missing), `name_typo`
   and `birth_transposed` (month and day swapped) records: at most one such error per record,
   never on a record that is itself the evidence of another planted row.
+- Helpers (帮扶责任人) have names unique in the data set and help 1-6 households; every household
+  of a helper with more than 5 (HELPER_CAP) is planted as `helper_over_cap` (roster empty).
+- The registry itself passes the usual logic checks: a cause 因病/因残/因学 has a sick, disabled
+  or schooled member; 特困 households have nobody of 16-65 able to work; business income comes
+  with business expense; exited households are at or above 3,600 yuan per head; no spouse has
+  the head's sex; no child under 15 is in senior school.
+
+With `rosters=False` the roster-based rows are left out of planted.csv (the registry still has
+the planted dropouts' 非在校生 and the uninsured members' 否).
 
 The same arguments always produce byte-identical CSV files. Each county is generated on its
 own random stream, in numpy arrays, and streamed to disk before the next one starts.
@@ -50,6 +59,7 @@ import pyarrow.csv as pacsv
 from fupin.engine import idcard
 from fupin.engine.generate.county import (
     COMPULSORY_AGES,
+    HELPER_CAP,
     PENSION_AGE,
     PENSION_PAYOUT_AGE,
     PLANTED_FIELDS,
@@ -62,6 +72,7 @@ from fupin.engine.standard_format import REGIONS, REGISTRY_TABLES, ROSTER_TABLES
 __all__ = [
     "COMPULSORY_AGES",
     "DEFAULT_YEAR",
+    "HELPER_CAP",
     "PENSION_AGE",
     "PENSION_PAYOUT_AGE",
     "PLANTED_FIELDS",
@@ -196,13 +207,21 @@ def generate(
     summary.rows = {t.name: 0 for t in all_tables}
     summary.planted = dict.fromkeys(PLANTED_KINDS, 0)
     bar, tick = _progress(progress, counties * households_per_county)
+    helper_names: set[str] = set()
     try:
         with (folder / PLANTED_FILE).open("w", encoding="utf-8", newline="") as planted_file:
             planted = csv.writer(planted_file, lineterminator="\n")
             planted.writerow(PLANTED_FIELDS)
             for county in prov.counties:
                 rng = np.random.default_rng(county_seeds[county.index])
-                result = make_county(county, households_per_county, year, rng, rosters=rosters)
+                result = make_county(
+                    county,
+                    households_per_county,
+                    year,
+                    rng,
+                    rosters=rosters,
+                    used_names=helper_names,
+                )
                 county.village_population = result.village_population
                 for table in streamed:
                     data = result.tables[table.name]

@@ -69,7 +69,9 @@ RATES = {
     "name_typo": 0.008,
     "birth_transposed": 0.004,
 }
-PLANTED_KINDS = tuple(RATES)
+# Registry-only situations (no roster): helpers with more households than the cap.
+REGISTRY_KINDS = ("helper_over_cap",)
+PLANTED_KINDS = tuple(RATES) + REGISTRY_KINDS
 PLANTED_FIELDS = ("kind", "roster", "household_id", "id_number", "detail")
 
 # Household templates: roles of the members, head age range, weight.
@@ -118,6 +120,7 @@ _SCHOOL_BY_AGE: tuple[tuple[int, int, tuple[float, ...]], ...] = (
 COMPULSORY_AGES = (6, 15)  # 义务教育阶段, ages in full years on the reference date
 PENSION_AGE = 16  # 城乡居民基本养老保险: from 16, students excepted
 PENSION_PAYOUT_AGE = 60
+HELPER_CAP = 5  # households a helper (帮扶责任人) may be responsible for
 
 _SURNAME_W = 1.0 / (np.arange(len(data.SURNAMES)) + 8.0)
 _SURNAME_W /= _SURNAME_W.sum()
@@ -245,10 +248,20 @@ class CountyData:
 
 
 def make_county(
-    county: County, households: int, year: int, rng: np.random.Generator, *, rosters: bool = True
+    county: County,
+    households: int,
+    year: int,
+    rng: np.random.Generator,
+    *,
+    rosters: bool = True,
+    used_names: set[str] | None = None,
 ) -> CountyData:
-    """All rows of one county; see the module docstring."""
-    g = _People(county, households, year, rng)
+    """All rows of one county; see the module docstring.
+
+    `used_names`: helper names already given in other counties (updated here), so that a
+    helper's name identifies the helper in the whole data set.
+    """
+    g = _People(county, households, year, rng, set() if used_names is None else used_names)
     g.draw_households()
     g.draw_people()
     g.draw_school_health_work()
@@ -267,8 +280,14 @@ def make_county(
 
 class _People:
     def __init__(
-        self, county: County, households: int, year: int, rng: np.random.Generator
+        self,
+        county: County,
+        households: int,
+        year: int,
+        rng: np.random.Generator,
+        used_names: set[str],
     ) -> None:
+        self.used_names = used_names
         self.c = county
         self.year = year
         self.rng = rng
@@ -555,8 +574,8 @@ class _People:
 
     def draw_household_facts(self) -> None:
         rng, nh, year, hh = self.rng, self.nh, self.year, self.hh
-        in_school = self.school > 0
-        has_student = np.bincount(hh, in_school & (self.age >= 6), nh) > 0
+        # 因学 needs a pupil or student in the registry (学前教育 does not count)
+        has_student = np.bincount(hh, self.registry_school >= 2, nh) > 0
         has_disabled = np.bincount(hh, self.disabled, nh) > 0
         has_serious = np.bincount(hh, self.serious, nh) > 0
         has_sick = np.bincount(hh, self.chronic | self.serious, nh) > 0
@@ -566,6 +585,9 @@ class _People:
         # attribute: 0 一般, 1 低保, 2 特困
         p_tekun = np.where((size == 1) & (self.head_age >= 60), 0.5, 0.0)
         p_tekun = np.where((size == 2) & (self.tpl == 1) & (self.head_age >= 65), 0.15, p_tekun)
+        # 特困供养 is for people without work ability: nobody of 16-65 able to work
+        able = (self.age >= 16) & (self.age <= 65) & (self.labor <= 1)
+        p_tekun = np.where(np.bincount(hh, able, nh) > 0, 0.0, p_tekun)
         p_dibao = 0.12 + 0.25 * (has_disabled | has_serious)
         u = rng.random(nh)
         self.attribute = np.where(
@@ -594,6 +616,10 @@ class _People:
         base_w = general + 0.05
         scores = np.log(base_w)[None, :] + rng.gumbel(size=(nh, len(CAUSES)))
         scores[np.arange(nh), main] = -np.inf
+        # a cause that names a member's condition only where a member has it
+        scores[~has_sick, cause_idx["因病"]] = -np.inf
+        scores[~has_disabled, cause_idx["因残"]] = -np.inf
+        scores[~has_student, cause_idx["因学"]] = -np.inf
         top = np.argsort(-scores, axis=1)[:, :2]
         k_other = choose(rng, np.array([0.35, 0.4, 0.25]), nh)
         a = np.where(k_other >= 1, top[:, 0], -1)
@@ -652,6 +678,7 @@ class _People:
         pc_exited = 3600 + np.exp(rng.normal(np.log(2500), 0.6, nh))
         pc_poor = uniform(rng, 1500, 3150, nh)
         pc_removed = 5000 + np.exp(rng.normal(np.log(6000), 0.7, nh))
+        pc_removed = np.minimum(pc_removed, 60000)
         per_capita = np.select(
             [self.status == 1, self.status == 3], [pc_exited, pc_removed], pc_poor
         )
@@ -663,6 +690,7 @@ class _People:
         business_net = np.round(rest2 * (0.7 + 0.25 * rng.random(nh))).astype(np.int64)
         self.property = np.maximum(np.round(rest2).astype(np.int64) - business_net, 0)
         self.expense = np.round(business_net * (0.2 + 0.4 * rng.random(nh))).astype(np.int64)
+        self.expense = np.where(business_net > 0, np.maximum(self.expense, 1), 0)
         self.business = business_net + self.expense
         self.transfer = transfer.astype(np.int64)
         # yearly costs
@@ -686,28 +714,48 @@ class _People:
         helper_of = np.repeat(np.arange(len(chunk)), chunk)[:reg_n]
         n_helpers = len(chunk)
         helper_unit = rng.integers(len(data.HELPER_UNITS), size=n_helpers)
-        sn = rng.choice(len(data.SURNAMES), size=n_helpers, p=_SURNAME_W)
-        male = rng.random(n_helpers) < 0.6
-        c1 = np.where(
-            male,
-            rng.integers(len(data.MALE_CHARS), size=n_helpers),
-            len(data.MALE_CHARS) + rng.integers(len(data.FEMALE_CHARS), size=n_helpers),
-        )
-        c2 = np.where(
-            male,
-            rng.integers(len(data.MALE_CHARS), size=n_helpers),
-            len(data.MALE_CHARS) + rng.integers(len(data.FEMALE_CHARS), size=n_helpers),
-        )
-        chars = list(data.MALE_CHARS + data.FEMALE_CHARS)
-        helper_names = join(labels(sn, list(data.SURNAMES)), labels(c1, chars), labels(c2, chars))
+        helper_names = self._helper_names(n_helpers)
         helper_phone = self._phones(n_helpers)
         county_short = self.c.name[:-1] if len(self.c.name) > 2 else self.c.name
         units = [county_short + u for u in data.HELPER_UNITS]
         h_helper = np.zeros(nh, dtype=np.int64)
         h_helper[reg_idx] = helper_of
-        self.helper_name = helper_names.take(pa.array(h_helper))
+        self.helper_name = labels(h_helper, helper_names)
         self.helper_unit = labels(helper_unit[h_helper], units)
         self.helper_phone = helper_phone.take(pa.array(h_helper))
+        load = np.bincount(helper_of, minlength=n_helpers)
+        for h in reg_idx[load[helper_of] > HELPER_CAP]:
+            head = int(self.start[h])
+            helper = helper_names[int(h_helper[h])]
+            self.planted.add(
+                "helper_over_cap", "", str(self.h_id[int(h)].as_py()), str(self.ids[head].as_py()),
+                f"帮扶责任人{helper}联系{int(load[h_helper[h]])}户，超过{HELPER_CAP}户",
+            )  # fmt: skip
+
+    def _helper_names(self, n: int) -> list[str]:
+        """Names of helpers, unique in the whole data set (helpers are told apart by name)."""
+        rng = self.rng
+        chars = data.MALE_CHARS + data.FEMALE_CHARS
+        n_male = len(data.MALE_CHARS)
+        sn = rng.choice(len(data.SURNAMES), size=n, p=_SURNAME_W)
+        male = rng.random(n) < 0.6
+        lo = np.where(male, 0, n_male)
+        hi = np.where(male, n_male, len(chars))
+        c1 = uniform(rng, lo, hi - 1, n)
+        c2 = uniform(rng, lo, hi - 1, n)
+        names: list[str] = []
+        for i in range(n):
+            name = data.SURNAMES[sn[i]] + chars[c1[i]] + chars[c2[i]]
+            tries = 0
+            while name in self.used_names:
+                tries += 1
+                pool = chars[int(lo[i]) : int(hi[i])]
+                width = 2 if tries < 20 else 3
+                given = "".join(pool[int(rng.integers(len(pool)))] for _ in range(width))
+                name = data.SURNAMES[int(rng.choice(len(data.SURNAMES), p=_SURNAME_W))] + given
+            self.used_names.add(name)
+            names.append(name)
+        return names
 
     def _phones(self, n: int) -> pa.Array:
         prefix = _PHONE_PREFIXES[self.rng.integers(len(_PHONE_PREFIXES), size=n)]
@@ -1285,7 +1333,7 @@ class _Rosters:
                 )
                 role = rng.integers(len(data.BUSINESS_ROLES), size=n)
                 capital = np.where(
-                    is_suspect, uniform(rng, 10, 500, n) * 10000, uniform(rng, 1, 100, n) * 10000
+                    is_suspect, uniform(rng, 20, 500, n) * 10000, uniform(rng, 1, 100, n) * 10000
                 )
                 extra = {
                     "enterprise": enterprise,
