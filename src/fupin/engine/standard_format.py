@@ -8,6 +8,7 @@ here is a field added everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 FieldType = Literal[
@@ -55,7 +56,7 @@ class Table:
                 return f
         raise KeyError(name)
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 

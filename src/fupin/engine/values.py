@@ -21,6 +21,9 @@ class CellError(ValueError):
 
 
 def clean(raw: object) -> str:
+    if type(raw) is str:
+        text = raw.strip()
+        return text.replace("\u3000", " ").strip() if "\u3000" in text else text
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
@@ -180,3 +183,43 @@ def format_value(f: Field, value: Value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+# Types whose cells repeat a lot (enumerations, flags, years, amounts): their canonical text is
+# cached per field, which makes a million-row import mostly dictionary look-ups.
+_CACHED_TYPES = frozenset(
+    {"enum", "list", "bool", "money", "decimal", "percent", "int", "year", "date", "code"}
+)
+_CACHE_LIMIT = 200_000
+
+
+class Canonicaliser:
+    """Cell text to canonical text for one field, remembering answers for repeated values."""
+
+    def __init__(self, f: Field) -> None:
+        self.field = f
+        self.cached = f.type in _CACHED_TYPES
+        self.answers: dict[str, str | CellError] = {}
+
+    def __call__(self, raw: str) -> str:
+        f = self.field
+        text = clean(raw)
+        if f.type == "text":
+            if not text and f.required:
+                raise CellError("必填项不能为空")
+            return text
+        if not self.cached:
+            return format_value(f, parse_cell(f, text))
+        answer = self.answers.get(text)
+        if answer is None:
+            try:
+                answer = format_value(f, parse_cell(f, text))
+            except CellError as exc:
+                answer = exc
+            if len(self.answers) < _CACHE_LIMIT:
+                self.answers[text] = answer
+                if raw != text and len(self.answers) < _CACHE_LIMIT:
+                    self.answers[raw] = answer
+        if isinstance(answer, CellError):
+            raise answer
+        return answer

@@ -59,8 +59,11 @@ def measure_key(household_id: str, row_digest: str, occurrence: int) -> str:
     return f"{household_id}#{row_digest[:16]}#{occurrence}"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
 def to_json(table: Table, row: Row) -> str:
-    return json.dumps(dict(zip(table.field_names, row, strict=True)), ensure_ascii=False)
+    return _ENCODER.encode(dict(zip(table.field_names, row, strict=True)))
 
 
 def from_json(table: Table, data: str) -> Row:
@@ -68,21 +71,28 @@ def from_json(table: Table, data: str) -> Row:
     return tuple(values.get(name, "") for name in table.field_names)
 
 
+def _converter(field_type: str):  # type: ignore[no-untyped-def]
+    if field_type == "bool":
+        return {"": None, "是": True, "否": False}.__getitem__
+    if field_type == "money":  # empty money counts as 0 (FORMAT.md)
+        return lambda text: text or "0"
+    if field_type in ("text", "id", "enum", "list"):
+        return None  # stored as it is
+    return lambda text: text or None  # codes (foreign keys), numbers and dates: empty is NULL
+
+
+_CONVERTERS: dict[str, list] = {}  # type: ignore[type-arg]
+
+
 def db_values(table: Table, row: Row) -> list[object]:
     """Values for the typed columns of the current table, in field order."""
-    out: list[object] = []
-    for f, text in zip(table.fields, row, strict=True):
-        if f.type == "bool":
-            out.append(None if text == "" else text == "是")
-        elif f.type == "money":  # empty money counts as 0 (FORMAT.md)
-            out.append(text or "0")
-        elif f.type == "code":  # codes are foreign keys: an empty one is NULL
-            out.append(text or None)
-        elif f.type in ("text", "id", "enum", "list"):
-            out.append(text)
-        else:
-            out.append(text or None)
-    return out
+    converters = _CONVERTERS.get(table.name)
+    if converters is None:
+        converters = _CONVERTERS[table.name] = [_converter(f.type) for f in table.fields]
+    return [
+        text if convert is None else convert(text)
+        for convert, text in zip(converters, row, strict=True)
+    ]
 
 
 def changes(table: Table, old: Row, new: Row) -> dict[str, list[str]]:

@@ -51,8 +51,9 @@ def _insert(db_table: str, columns: Sequence[str], rows: Iterable[Sequence[objec
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {_q(db_table)} ({cols}) VALUES ({marks})", list(rows))
+            # the driver's own executemany: Django's wrapper rewrites every parameter list
+            marks = ", ".join(["?"] * len(columns))
+            cursor.cursor.executemany(f"INSERT INTO {_q(db_table)} ({cols}) VALUES ({marks})", rows)
 
 
 class RegistryWriter:
@@ -60,6 +61,10 @@ class RegistryWriter:
 
     def __init__(self, *, now: dt.datetime, user_id: int | None, source: str) -> None:
         self.now = now
+        # the SQLite driver is called directly for bulk inserts: give it Django's text form
+        self.now_db = (
+            connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+        )
         self.user_id = user_id
         self.source = source
 
@@ -155,7 +160,7 @@ class RegistryWriter:
             VERSION_TABLE,
             VERSION_COLUMNS,
             (
-                [table.name, key, self.now, None, data, diff, deleted, self.user_id, self.source]
+                [table.name, key, self.now_db, None, data, diff, deleted, self.user_id, self.source]
                 for key, data, diff, deleted in items
             ),
         )
