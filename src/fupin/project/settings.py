@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "fupin.registry",
     "fupin.governance",
+    "fupin.funds",
 ]
 
 MIDDLEWARE = [

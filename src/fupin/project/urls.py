@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "扶贫 · 精准扶贫管理系统"
@@ -9,4 +9,5 @@ admin.site.index_title = "建档立卡数据管理"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("", include("fupin.funds.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Funds and projects: the project library, money from allocation to household, notices."""
