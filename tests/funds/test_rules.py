@@ -9,7 +9,15 @@ import pytest
 
 from fupin.funds import figures
 from fupin.funds.checks import run_checks
-from fupin.funds.models import Allocation, CarryOver, Disbursement, IntegrationPlan, Notice, Payment, Project
+from fupin.funds.models import (
+    Allocation,
+    CarryOver,
+    Disbursement,
+    IntegrationPlan,
+    Notice,
+    Payment,
+    Project,
+)
 from fupin.registry.models import Household, Member, Region
 from tests.funds.registry_county import COUNTY, TOWNS, VILLAGES, person_id
 
@@ -20,7 +28,9 @@ def rules(findings) -> list[str]:
     return sorted(f.rule for f in findings)
 
 
-def books(source: str, fund_year: int, allocated: str, disbursed: str, carried: str | None) -> Allocation:
+def books(
+    source: str, fund_year: int, allocated: str, disbursed: str, carried: str | None
+) -> Allocation:
     """An allocation of the county, one disbursement and (optionally) the year-end carry-over."""
     allocation = Allocation.objects.create(
         county_id=COUNTY,
@@ -29,10 +39,16 @@ def books(source: str, fund_year: int, allocated: str, disbursed: str, carried: 
         allocated_on=dt.date(fund_year, 3, 1),
         amount=Decimal(allocated),
     )
-    Disbursement.objects.create(allocation=allocation, disbursed_on=dt.date(fund_year, 6, 1), amount=Decimal(disbursed))
+    Disbursement.objects.create(
+        allocation=allocation, disbursed_on=dt.date(fund_year, 6, 1), amount=Decimal(disbursed)
+    )
     if carried is not None:
         CarryOver.objects.create(
-            county_id=COUNTY, source=source, fund_year=fund_year, as_of=YEAR_END, amount=Decimal(carried)
+            county_id=COUNTY,
+            source=source,
+            fund_year=fund_year,
+            as_of=YEAR_END,
+            amount=Decimal(carried),
         )
     return allocation
 
@@ -43,15 +59,27 @@ class TestFundsRules:
 
     def test_a_generated_county_reconciles_to_the_fen_and_breaks_no_rule(self, demo_county):
         balances = figures.fund_balances(demo_county, YEAR_END)
-        assert {b.source for b in balances} >= {"中央", "省", "市", "县", "整合涉农资金", "社会帮扶", "信贷"}
+        assert {b.source for b in balances} >= {
+            "中央",
+            "省",
+            "市",
+            "县",
+            "整合涉农资金",
+            "社会帮扶",
+            "信贷",
+        }
         assert {b.fund_year for b in balances} == {2015, 2016, 2017}
         for b in balances:
             assert b.allocated == b.disbursed + b.carried_over, (b.source, b.fund_year)
         assert run_checks(demo_county, 2017) == []
 
     def test_one_fen_disbursed_off_the_books_is_a_reconciliation_finding(self, demo_county):
-        allocation = Allocation.objects.filter(county_id=demo_county, source="县", fund_year=2016).first()
-        Disbursement.objects.create(allocation=allocation, disbursed_on=dt.date(2016, 12, 1), amount=Decimal("0.01"))
+        allocation = Allocation.objects.filter(
+            county_id=demo_county, source="县", fund_year=2016
+        ).first()
+        Disbursement.objects.create(
+            allocation=allocation, disbursed_on=dt.date(2016, 12, 1), amount=Decimal("0.01")
+        )
         findings = run_checks(demo_county, 2017)
         assert rules(findings) == ["funds_not_reconciled"]
         assert findings[0].subject == "2016年县资金"
@@ -79,7 +107,9 @@ class TestFundsRules:
             (2014, "0.01", True),  # "2015年及以前年度"
         ],
     )
-    def test_carry_over_is_judged_against_the_limit_of_its_fund_year(self, county, fund_year, carried, broken):
+    def test_carry_over_is_judged_against_the_limit_of_its_fund_year(
+        self, county, fund_year, carried, broken
+    ):
         disbursed = str(Decimal("100000.00") - Decimal(carried))
         books("中央", fund_year, "100000.00", disbursed, carried)
         found = [f for f in run_checks(county, 2017) if f.rule == "carryover_over_limit"]
@@ -102,7 +132,10 @@ class TestFundsRules:
 
     def _integration(self, in_scope: str, planned: str, integrated: str, spent: str) -> list[str]:
         IntegrationPlan.objects.create(
-            county_id=COUNTY, year=2017, in_scope_amount=Decimal(in_scope), planned_amount=Decimal(planned)
+            county_id=COUNTY,
+            year=2017,
+            in_scope_amount=Decimal(in_scope),
+            planned_amount=Decimal(planned),
         )
         books("整合涉农资金", 2017, integrated, spent, str(Decimal(integrated) - Decimal(spent)))
         return [f.rule for f in run_checks(COUNTY, 2017) if f.rule.startswith("integration")]
@@ -111,7 +144,9 @@ class TestFundsRules:
         assert self._integration("1000000", "800000", "640000", "640000") == []
 
     def test_a_plan_below_eighty_percent_of_the_scope_is_a_finding(self, county):
-        assert self._integration("1000000", "799999", "799999", "799999") == ["integration_plan_below"]
+        assert self._integration("1000000", "799999", "799999", "799999") == [
+            "integration_plan_below"
+        ]
 
     def test_integrated_and_spent_below_eighty_percent_of_the_plan_are_findings(self, county):
         found = self._integration("1000000", "900000", "719999", "600000")
@@ -157,7 +192,9 @@ class TestFundsRules:
     # --- seed 003: money held at township level ---
 
     def test_money_held_by_a_township_past_thirty_days_is_a_finding(self, demo_county):
-        through = Disbursement.objects.filter(allocation__county_id=demo_county, township__isnull=False)
+        through = Disbursement.objects.filter(
+            allocation__county_id=demo_county, township__isnull=False
+        )
         held = through.filter(allocation__fund_year=2017).first()
         held.township_paid_on = held.disbursed_on + dt.timedelta(days=31)
         held.save()
@@ -168,7 +205,9 @@ class TestFundsRules:
         assert rules(findings) == ["funds_held_at_township"]
         assert "停留31天" in findings[0].message
 
-    def test_money_a_township_has_not_paid_on_at_year_end_counts_until_the_check_date(self, demo_county):
+    def test_money_a_township_has_not_paid_on_at_year_end_counts_until_the_check_date(
+        self, demo_county
+    ):
         held = Disbursement.objects.filter(
             allocation__county_id=demo_county, township__isnull=False, allocation__fund_year=2017
         ).first()
@@ -206,14 +245,20 @@ class TestFundsRules:
         assert len(findings) == 1 and member.name in findings[0].message
 
     def test_the_same_person_paid_the_same_subsidy_twice_in_a_year_is_a_finding(self, demo_county):
-        paid = Payment.objects.filter(county_id=demo_county, fund_year=2017, kind="产业奖补").first()
+        paid = Payment.objects.filter(
+            county_id=demo_county, fund_year=2017, kind="产业奖补"
+        ).first()
         self._pay(paid.payee_name, paid.payee_id_number)
         findings = [f for f in run_checks(demo_county, 2017) if f.rule == "payment_duplicate"]
         assert len(findings) == 1 and "领取2次" in findings[0].message
 
     def test_two_different_subsidies_to_one_person_are_not_a_duplicate(self, demo_county):
-        paid = Payment.objects.filter(county_id=demo_county, fund_year=2017, kind="产业奖补").first()
-        assert Payment.objects.filter(payee_id_number=paid.payee_id_number, kind="危改补助", fund_year=2017).exists()
+        paid = Payment.objects.filter(
+            county_id=demo_county, fund_year=2017, kind="产业奖补"
+        ).first()
+        assert Payment.objects.filter(
+            payee_id_number=paid.payee_id_number, kind="危改补助", fund_year=2017
+        ).exists()
         assert not [f for f in run_checks(demo_county, 2017) if f.rule == "payment_duplicate"]
 
     # --- beneficiaries that are not poor households ---
@@ -251,7 +296,11 @@ class TestFundsRules:
     def test_a_notice_published_after_31_december_does_not_count(self, demo_county):
         project = Project.objects.filter(county_id=demo_county, plan_year=2017).first()
         project.notices.filter(level="县").update(published_on=dt.date(2018, 1, 5))
-        found = [f for f in run_checks(demo_county, 2017, as_of=dt.date(2018, 1, 31)) if f.rule.startswith("notice")]
+        found = [
+            f
+            for f in run_checks(demo_county, 2017, as_of=dt.date(2018, 1, 31))
+            if f.rule.startswith("notice")
+        ]
         assert {f.rule for f in found} == {"notice_missing_project"}
         assert "2017-12-31前没有县级" in found[0].message
 
