@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "fupin.registry",
+    "fupin.web",
     "fupin.governance",
     "fupin.funds",
 ]
@@ -69,7 +70,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = FUPIN_HOME / "static"
 STATICFILES_DIRS: list[Path] = []
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+
+# The site (fupin.web): password rule, lockout after repeated failures, idle session expiry.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "fupin.web.accounts.ComplexPasswordValidator", "OPTIONS": {"min_length": 10}},
+]
+FUPIN_LOGIN_MAX_FAILURES = int(os.environ.get("FUPIN_LOGIN_MAX_FAILURES", "5"))
+FUPIN_LOGIN_LOCK_MINUTES = int(os.environ.get("FUPIN_LOGIN_LOCK_MINUTES", "15"))
+SESSION_COOKIE_AGE = int(os.environ.get("FUPIN_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: idle expiry
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE = "Lax"
 
 # 帮扶责任人 may help at most this many households (seed 003, the town report's 5-household cap).
 FUPIN_HELPER_HOUSEHOLD_CAP = int(os.environ.get("FUPIN_HELPER_HOUSEHOLD_CAP", "5"))

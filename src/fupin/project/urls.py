@@ -7,7 +7,7 @@ admin.site.site_title = "扶贫"
 admin.site.index_title = "建档立卡数据管理"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("", include("fupin.web.urls")),
     path("", include("fupin.funds.urls")),
 ]
