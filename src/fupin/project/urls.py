@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 admin.site.site_header = "扶贫 · 精准扶贫管理系统"
 admin.site.site_title = "扶贫"

@@ -1,0 +1,1 @@
+"""The site the offices work in: region-scoped users, the household file, dashboards, printouts."""

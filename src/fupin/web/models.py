@@ -1,0 +1,126 @@
+"""Site models: who a user is in the hierarchy, the audit log, adjustment requests, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+from fupin.registry.models import Household, Region
+from fupin.web.roles import ROLES
+
+
+class UserProfile(models.Model):
+    """A user's region (any level), unit and roles (comma-separated)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name="所属区划", on_delete=models.PROTECT, db_constraint=False
+    )
+    unit = models.CharField("单位", max_length=200, blank=True, default="")
+    roles = models.CharField("角色", max_length=200, help_text="以逗号分隔：" + "、".join(ROLES))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户信息"
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()}（{self.roles}）"
+
+    @property
+    def role_list(self) -> list[str]:
+        return [r for r in self.roles.split(",") if r]
+
+
+class AuditLog(models.Model):
+    """Who did what, when and from where: reveals, exports, changes, logins."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    username = models.CharField("用户名", max_length=150, db_index=True)
+    action = models.CharField("操作", max_length=40, db_index=True)
+    target = models.CharField("对象", max_length=200, blank=True, default="", db_index=True)
+    detail = models.TextField("详情", blank=True, default="")
+    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+
+
+class LoginFailure(models.Model):
+    """Failed logins of one username, for the lockout."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.IntegerField(default=0)
+    last_failure = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class AdjustmentRequest(models.Model):
+    """A dynamic adjustment (动态调整) asked by a clerk, applied when a 审核员 approves it."""
+
+    KINDS = [(x, x) for x in ("标注脱贫", "返贫", "清退", "新识别")]
+    PENDING, APPROVED, REJECTED = "待审核", "已批准", "已驳回"
+    STATES = [(x, x) for x in (PENDING, APPROVED, REJECTED)]
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name="户",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="adjustments",
+    )
+    kind = models.CharField("调整类型", max_length=10, choices=KINDS)
+    year = models.IntegerField("年度")
+    reason = models.TextField("理由")
+    state = models.CharField("状态", max_length=10, choices=STATES, default=PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_note = models.TextField("审核意见", blank=True, default="")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "动态调整申请"
+        ordering = ["-requested_at"]
+
+
+class ApiToken(models.Model):
+    """A token for the HTTP API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("名称", max_length=100, blank=True, default="")
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口令牌"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

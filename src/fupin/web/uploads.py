@@ -1,0 +1,147 @@
+"""Import on the site: upload, check (nothing written), then import, by `import_dataset`.
+
+The check is the importer itself run inside a transaction that is rolled back, so the table of
+problems the user sees is exactly what `fupin import` would report; the import is the same
+call again, committed. Before either, every region and household the data set touches must be
+inside the user's region.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+from django.db import transaction
+
+from fupin import config
+from fupin.engine.standard_format import HOUSEHOLDS, MEASURES, MEMBERS, REGIONS, VILLAGES
+from fupin.engine.tables import DatasetError, Problem, open_table
+from fupin.registry import regions as codes
+from fupin.registry.importing import ImportResult, import_dataset
+from fupin.registry.models import Household
+from fupin.web import access
+
+ALLOWED_SUFFIXES = (".xlsx", ".csv")
+
+
+def upload_root() -> Path:
+    return config.fupin_home() / "uploads"
+
+
+def save_upload(files) -> tuple[str, Path]:
+    """Store uploaded files under a fresh token; return the token and the data-set path."""
+    token = secrets.token_hex(8)
+    folder = upload_root() / token
+    folder.mkdir(parents=True)
+    saved = []
+    for f in files:
+        name = Path(f.name).name
+        if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:
+            shutil.rmtree(folder)
+            raise DatasetError(f"{name}：只能上传 .xlsx 工作簿或标准格式的 .csv 文件")
+        target = folder / name
+        with target.open("wb") as out:
+            for chunk in f.chunks():
+                out.write(chunk)
+        saved.append(target)
+    if not saved:
+        shutil.rmtree(folder)
+        raise DatasetError("请选择要上传的文件")
+    return token, dataset_path(token)
+
+
+def dataset_path(token: str) -> Path:
+    if not token.isalnum():
+        raise DatasetError("上传编号无效")
+    folder = upload_root() / token
+    if not folder.is_dir():
+        raise DatasetError("上传的文件已不存在，请重新上传")
+    files = sorted(folder.iterdir())
+    workbooks = [f for f in files if f.suffix.lower() == ".xlsx"]
+    if len(workbooks) == 1 and len(files) == 1:
+        return workbooks[0]
+    return folder  # a folder of CSV files named after the tables
+
+
+def scope_problems(user, path: Path) -> list[Problem]:
+    """Rows outside the user's region: the whole upload is refused when there are any."""
+    problems: list[Problem] = []
+    scope = access.user_region(user)
+    if scope == access.ALL:
+        return problems
+    ancestors = set()
+    c = codes.parent_code(scope) if scope else None
+    while c:
+        ancestors.add(c)
+        c = codes.parent_code(c)
+    file_households: set[str] = set()
+    for table, column in (
+        (REGIONS, "code"),
+        (HOUSEHOLDS, "region_code"),
+        (VILLAGES, "region_code"),
+    ):
+        reader = open_table(path, table)
+        if reader is None:
+            continue
+        for row_number, row in reader:
+            code = row.get(column, "")
+            if table is HOUSEHOLDS:
+                file_households.add(row.get("household_id", ""))
+            if not code or access.in_scope(user, code) or (table is REGIONS and code in ancestors):
+                continue
+            problems.append(
+                Problem(
+                    reader.file_label,
+                    row_number,
+                    reader.label_of(column),
+                    code,
+                    "不在您的管辖范围内",
+                )
+            )
+    for table in (MEMBERS, MEASURES):
+        reader = open_table(path, table)
+        if reader is None:
+            continue
+        for row_number, row in reader:
+            hid = row.get("household_id", "")
+            if not hid or hid in file_households:
+                continue
+            region = (
+                Household.objects.filter(household_id=hid)
+                .values_list("region_id", flat=True)
+                .first()
+            )
+            if region is not None and not access.in_scope(user, region):
+                problems.append(
+                    Problem(
+                        reader.file_label,
+                        row_number,
+                        reader.label_of("household_id"),
+                        hid,
+                        "该户不在您的管辖范围内",
+                    )
+                )
+    return problems
+
+
+class _DryRun(Exception):
+    pass
+
+
+def check(path: Path, *, user_id: int | None) -> ImportResult:
+    """Run the import and roll it back: its problems and counts, nothing written."""
+    result: ImportResult | None = None
+    try:
+        with transaction.atomic():
+            result = import_dataset(path, user_id=user_id)
+            raise _DryRun
+    except _DryRun:
+        pass
+    assert result is not None
+    result.committed = False
+    return result
+
+
+def run(path: Path, *, user_id: int | None) -> ImportResult:
+    return import_dataset(path, user_id=user_id)

@@ -1,0 +1,670 @@
+"""Pages of the site. Every household, member and region is reached through fupin.web.access."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from fupin.engine import idcard
+from fupin.engine.standard_format import ATTRIBUTES as HOUSEHOLD_ATTRIBUTES
+from fupin.engine.standard_format import CAUSES, HOUSEHOLDS, MEMBERS, STATUSES
+from fupin.registry.actions import InvalidChange, do_update_household
+from fupin.registry.adjustments import KINDS, adjustment_changes, check_adjustment
+from fupin.registry.adjustments import update_member as registry_update_member
+from fupin.registry.models import Member, RecordVersion, Region
+from fupin.web import access, accounts, audit, editing, stats
+from fupin.web.masking import mask_field, mask_id, mask_phone
+from fupin.web.models import AdjustmentRequest, AuditLog
+from fupin.web.roles import PERMISSION_LABELS, PERMISSIONS
+from fupin.web.verdicts import household_verdict
+
+PAGE_SIZE = 20
+
+
+def _ctx(request, **extra) -> dict:
+    user = request.user
+    perms = {p: access.can(user, p) for p in PERMISSIONS}
+    return {"perms_": perms, "roles": access.user_roles(user), **extra}
+
+
+# ---- log in / out ----------------------------------------------------------------------------
+
+
+def login_view(request):
+    form = AuthenticationForm(request, data=request.POST or None)
+    locked = None
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()
+        locked = accounts.locked_until(username)
+        if locked is not None:
+            audit.log(request, "登录被锁定", username, "账户锁定期间尝试登录", username=username)
+            form = AuthenticationForm(request)
+        elif form.is_valid():
+            user = form.get_user()
+            accounts.record_success(username)
+            auth_login(request, user)
+            audit.log(request, "登录", username, user=user)
+            return redirect(request.GET.get("next") or "web:home")
+        else:
+            now_locked = accounts.record_failure(username)
+            audit.log(request, "登录失败", username, username=username)
+            if now_locked:
+                locked = accounts.locked_until(username)
+                audit.log(request, "账户锁定", username, "连续登录失败", username=username)
+    return render(
+        request,
+        "web/login.html",
+        {
+            "form": form,
+            "locked": timezone.localtime(locked) if locked else None,
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit.log(request, "退出登录", request.user.get_username())
+    auth_logout(request)
+    return redirect("web:login")
+
+
+# ---- home and region pages -------------------------------------------------------------------
+
+
+@access.permission_required("view_figures")
+def home(request):
+    region = access.home_region(request.user)
+    ctx = _ctx(request, region=region)
+    if region is not None:
+        ctx.update(_region_context(region))
+    if access.can(request.user, "approve"):
+        ctx["pending"] = _adjustments(request.user).filter(state=AdjustmentRequest.PENDING).count()
+    if access.can(request.user, "edit"):
+        ctx["my_requests"] = AdjustmentRequest.objects.filter(requested_by=request.user)[:10]
+    return render(request, "web/home.html", ctx)
+
+
+def _region_context(region: Region) -> dict:
+    figures = stats.region_figures(region)
+    children = stats.children_figures(region)
+    years = stats.years_figures(region)
+    chart = {
+        "status": [{"name": s, "value": n} for s, n, _ in figures["by_status"]],
+        "causes": {
+            "names": [c for c, _ in figures["by_cause"]],
+            "values": [n for _, n in figures["by_cause"]],
+        },
+        "children": {
+            "names": [c["region"].name for c in children],
+            "codes": [c["region"].code for c in children],
+            "series": [
+                {"name": s, "data": [dict(c["by_status"])[s] for c in children]} for s in STATUSES
+            ],
+        },
+        "years": years,
+    }
+    ancestors = []
+    parent = region.parent
+    while parent is not None:
+        ancestors.insert(0, parent)
+        parent = parent.parent
+    return {
+        "figures": figures,
+        "children": children,
+        "chart": chart,
+        "ancestors": ancestors,
+    }
+
+
+@access.permission_required("view_figures")
+def region_page(request, code: str):
+    region = access.region_or_404(request.user, code)
+    ctx = _ctx(request, region=region, **_region_context(region))
+    ctx["ancestors"] = [a for a in ctx["ancestors"] if access.in_scope(request.user, a.code)]
+    if region.level == "村":
+        ctx["indicators"] = getattr(region, "indicators", None) if _has_indicators(region) else None
+        ctx["work_teams"] = region.work_teams.all()
+        ctx["secretaries"] = region.first_secretaries.all()
+        if access.can(request.user, "view_registry"):
+            ctx["households"] = access.households(request.user).filter(region=region)[:200]
+    return render(request, "web/region.html", ctx)
+
+
+def _has_indicators(region: Region) -> bool:
+    from fupin.registry.models import VillageIndicator
+
+    return VillageIndicator.objects.filter(region=region).exists()
+
+
+# ---- household search and export ------------------------------------------------------------
+
+
+def _search(request):
+    user = request.user
+    qs = access.households(user).select_related("region")
+    q = request.GET.get("q", "").strip()
+    if q:
+        ident = idcard.normalise(q)
+        if len(ident) == 18:
+            ids = access.members(user).filter(id_number=ident).values("household_id")
+            qs = qs.filter(Q(head_id_number=ident) | Q(household_id__in=ids))
+        else:
+            names = access.members(user).filter(name=q).values("household_id")
+            qs = qs.filter(Q(household_id=q) | Q(head_name=q) | Q(household_id__in=names))
+    region = request.GET.get("region", "").strip()
+    if region:
+        if not access.in_scope(user, region):
+            qs = qs.none()
+        else:
+            from fupin.registry.models import Household
+
+            qs = qs & Household.objects.within(region)
+    for param, column in (
+        ("status", "status"),
+        ("attribute", "attribute"),
+        ("cause", "main_cause"),
+    ):
+        value = request.GET.get(param, "").strip()
+        if value:
+            qs = qs.filter(**{column: value})
+    return qs.order_by("household_id")
+
+
+@access.permission_required("view_registry")
+def household_search(request):
+    qs = _search(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    villages = access.region_list(request.user).filter(level="村")
+    params = request.GET.copy()
+    params.pop("page", None)
+    rows = [
+        {
+            "h": h,
+            "head_id": mask_id(h.head_id_number),
+        }
+        for h in page.object_list
+    ]
+    return render(
+        request,
+        "web/search.html",
+        _ctx(
+            request,
+            page=page,
+            rows=rows,
+            query=params.urlencode(),
+            get=request.GET,
+            villages=villages[:500] if villages.count() <= 500 else None,
+            statuses=STATUSES,
+            attributes=HOUSEHOLD_ATTRIBUTES,
+            causes=CAUSES,
+        ),
+    )
+
+
+@access.permission_required("export")
+def household_export(request):
+    from fupin.web.exports import search_workbook
+
+    qs = _search(request)
+    ids = list(qs.values_list("household_id", flat=True))
+    scope = access.user_region(request.user) or None
+    data = search_workbook(ids, scope)
+    audit.log(
+        request,
+        "导出",
+        "户列表",
+        f"导出{len(ids)}户（条件：{request.GET.urlencode() or '全部'}）",
+    )
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="households.xlsx"'
+    return response
+
+
+# ---- the household file ------------------------------------------------------------------------
+
+
+@access.permission_required("view_registry")
+def household_file(request, household_id: str):
+    household = access.household_or_404(request.user, household_id)
+    return _render_file(request, household, reveal=False)
+
+
+@require_POST
+@access.permission_required("reveal")
+def household_reveal(request, household_id: str):
+    household = access.household_or_404(request.user, household_id)
+    audit.log(request, "查看完整号码", f"户 {household.household_id}", "身份证号与电话")
+    return _render_file(request, household, reveal=True)
+
+
+def _render_file(request, household, *, reveal: bool):
+    members = list(household.members.order_by("-relation", "birth_date"))
+    members.sort(key=lambda m: (m.relation != "户主", m.birth_date or timezone.now().date()))
+    income = stats.household_income(household, len(members))
+    show_id = (lambda x: x) if reveal else mask_id
+    show_phone = (lambda x: x) if reveal else mask_phone
+    member_rows = [{"m": m, "id": show_id(m.id_number)} for m in members]
+    keys = [m.id_number for m in members]
+    history = (
+        RecordVersion.objects.filter(
+            Q(table="households", key=household.household_id)
+            | Q(table="members", key__in=keys)
+            | Q(table="measures", key__startswith=household.household_id + "#")
+        )
+        .select_related("changed_by")
+        .order_by("-valid_from", "-id")[:200]
+    )
+    labels = {
+        "households": {f.name: f.label for f in HOUSEHOLDS.fields},
+        "members": {f.name: f.label for f in MEMBERS.fields},
+    }
+    history_rows = []
+    for v in history:
+        diffs = []
+        if v.changes:
+            for name, (old, new) in json.loads(v.changes).items():
+                label = labels.get(v.table, {}).get(name, name)
+                if not reveal:
+                    old, new = mask_field(name, old), mask_field(name, new)
+                diffs.append(f"{label}：{old or '（空）'} → {new or '（空）'}")
+        what = {"households": "户", "members": "成员", "measures": "措施"}.get(v.table, v.table)
+        key = v.key if v.table != "members" or reveal else mask_id(v.key)
+        if v.table == "measures":
+            key = "措施"
+        history_rows.append(
+            {
+                "v": v,
+                "what": f"{what} {key}",
+                "kind": "删除" if v.deleted else ("修改" if v.changes else "新增"),
+                "diffs": diffs,
+            }
+        )
+    ctx = _ctx(
+        request,
+        h=household,
+        reveal=reveal,
+        head_id=show_id(household.head_id_number),
+        phone=show_phone(household.phone),
+        helper_phone=show_phone(household.helper_phone),
+        members=member_rows,
+        income=income,
+        measures=household.measures.order_by("-year", "kind"),
+        visits=household.visits.all()[:50],
+        history=history_rows,
+        verdict=household_verdict(household.household_id, household.region_id),
+        adjustments=household.adjustments.all()[:20],
+        kinds=KINDS,
+        this_year=timezone.localdate().year,
+        insured=[
+            {
+                "name": m.name,
+                "medical": m.medical_insured,
+                "critical": m.critical_illness_insured,
+                "pension": m.pension_insured,
+                "dibao": m.dibao,
+                "tekun": m.tekun,
+            }
+            for m in members
+        ],
+    )
+    return render(request, "web/household.html", ctx)
+
+
+@access.permission_required("edit")
+def household_edit(request, household_id: str):
+    household = access.household_or_404(request.user, household_id)
+    current = editing.current_values(HOUSEHOLDS, household.household_id)
+    errors: dict[str, str] = {}
+    values = current
+    if request.method == "POST":
+        changes = editing.posted_changes(HOUSEHOLDS, request.POST, current)
+        values = {**current, **changes}
+        try:
+            changed = do_update_household(household.household_id, changes, acting_user=request.user)
+        except InvalidChange as exc:
+            errors = exc.errors
+        else:
+            if changed:
+                audit.log(
+                    request,
+                    "修改",
+                    f"户 {household.household_id}",
+                    "、".join(HOUSEHOLDS.field(n).label for n in changes),
+                )
+                messages.success(request, "已保存")
+            else:
+                messages.info(request, "没有改动")
+            return redirect("web:household", household_id=household.household_id)
+    else:
+        audit.log(request, "查看完整号码", f"户 {household.household_id}", "打开户信息编辑表单")
+    return render(
+        request,
+        "web/edit.html",
+        _ctx(
+            request,
+            h=household,
+            title=f"修改户信息：{household.head_name}户",
+            fields=editing.form_fields(HOUSEHOLDS, values, errors),
+            errors=errors,
+        ),
+    )
+
+
+@access.permission_required("edit")
+def member_edit(request, household_id: str, member_pk: int):
+    household = access.household_or_404(request.user, household_id)
+    member = access.member_or_404(request.user, household, member_pk)
+    current = editing.current_values(MEMBERS, member.id_number)
+    errors: dict[str, str] = {}
+    values = current
+    if request.method == "POST":
+        changes = editing.posted_changes(MEMBERS, request.POST, current)
+        values = {**current, **changes}
+        try:
+            new_id = registry_update_member(member.id_number, changes, acting_user=request.user)
+        except InvalidChange as exc:
+            errors = exc.errors
+        else:
+            if changes:
+                detail = "、".join(MEMBERS.field(n).label for n in changes)
+                if new_id != member.id_number:
+                    detail += f"（身份证号 {mask_id(member.id_number)} 更正为 {mask_id(new_id)}）"
+                audit.log(request, "修改", f"成员 {mask_id(new_id)}（户 {household_id}）", detail)
+                messages.success(request, f"已保存成员{member.name}的信息")
+            else:
+                messages.info(request, "没有改动")
+            return redirect("web:household", household_id=household.household_id)
+    else:
+        audit.log(
+            request,
+            "查看完整号码",
+            f"成员 {mask_id(member.id_number)}（户 {household_id}）",
+            "打开成员编辑表单",
+        )
+    return render(
+        request,
+        "web/edit.html",
+        _ctx(
+            request,
+            h=household,
+            title=f"修改成员信息：{member.name}",
+            fields=editing.form_fields(MEMBERS, values, errors),
+            errors=errors,
+        ),
+    )
+
+
+# ---- dynamic adjustment ----------------------------------------------------------------------
+
+
+def _adjustments(user):
+    scope = access.user_region(user)
+    qs = AdjustmentRequest.objects.select_related("household", "requested_by", "reviewed_by")
+    if scope is None:
+        return qs.none()
+    if scope == access.ALL:
+        return qs
+    from fupin.registry import regions
+
+    low, high = regions.subtree_range(scope)
+    return qs.filter(household__region_id__gte=low, household__region_id__lte=high)
+
+
+@require_POST
+@access.permission_required("edit")
+def adjustment_request(request, household_id: str):
+    household = access.household_or_404(request.user, household_id)
+    kind = request.POST.get("kind", "")
+    reason = request.POST.get("reason", "").strip()
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, "年度应为四位数字")
+        return redirect("web:household", household_id=household_id)
+    try:
+        check_adjustment(kind, household.status)
+        adjustment_changes(kind, year)
+        if not reason:
+            raise InvalidChange({"reason": "请填写调整理由"})
+        if household.adjustments.filter(state=AdjustmentRequest.PENDING).exists():
+            raise InvalidChange({"kind": "该户已有待审核的调整申请"})
+    except InvalidChange as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+        return redirect("web:household", household_id=household_id)
+    item = AdjustmentRequest.objects.create(
+        household=household, kind=kind, year=year, reason=reason, requested_by=request.user
+    )
+    audit.log(
+        request, "申请调整", f"户 {household_id}", f"{kind}（{year}年）申请#{item.pk}：{reason}"
+    )
+    messages.success(request, f"已提交“{kind}”申请，等待审核员审核")
+    return redirect("web:household", household_id=household_id)
+
+
+@access.permission_required("approve")
+def adjustment_list(request):
+    state = request.GET.get("state", AdjustmentRequest.PENDING)
+    qs = _adjustments(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/adjustments.html",
+        _ctx(request, page=page, state=state, states=[s for s, _ in AdjustmentRequest.STATES]),
+    )
+
+
+@require_POST
+@access.permission_required("approve")
+def adjustment_review(request, pk: int):
+    from django.http import Http404
+
+    from fupin.registry.adjustments import apply_adjustment
+
+    item = _adjustments(request.user).filter(pk=pk).first()
+    if item is None or not access.in_scope(request.user, item.household.region_id):
+        raise Http404("没有这项申请，或不在您的管辖范围内")
+    if item.state != AdjustmentRequest.PENDING:
+        messages.error(request, "该申请已审核")
+        return redirect("web:adjustments")
+    if item.requested_by_id == request.user.pk:
+        messages.error(request, "不能审核自己提交的申请")
+        return redirect("web:adjustments")
+    decision = request.POST.get("decision")
+    note = request.POST.get("note", "").strip()
+    if decision == "approve":
+        try:
+            apply_adjustment(item.household_id, item.kind, item.year, acting_user=request.user)
+        except InvalidChange as exc:
+            messages.error(request, "无法批准：" + "；".join(exc.errors.values()))
+            return redirect("web:adjustments")
+        item.state = AdjustmentRequest.APPROVED
+    elif decision == "reject":
+        item.state = AdjustmentRequest.REJECTED
+    else:
+        messages.error(request, "请选择批准或驳回")
+        return redirect("web:adjustments")
+    item.reviewed_by = request.user
+    item.reviewed_at = timezone.now()
+    item.review_note = note
+    item.save()
+    audit.log(
+        request,
+        "审核调整",
+        f"户 {item.household_id}",
+        f"申请#{item.pk} {item.kind}：{item.state}{('（' + note + '）') if note else ''}",
+    )
+    messages.success(request, f"户{item.household_id}的“{item.kind}”申请{item.state}")
+    return redirect("web:adjustments")
+
+
+# ---- audit log -------------------------------------------------------------------------------
+
+
+@access.permission_required("audit")
+def audit_log(request):
+    qs = AuditLog.objects.all()
+    scope = access.user_region(request.user)
+    if scope:  # an administrator of a region sees the log of its users only
+        from fupin.registry import regions
+
+        low, high = regions.subtree_range(scope)
+        qs = qs.filter(user__profile__region_id__gte=low, user__profile__region_id__lte=high)
+    for param, lookup in (
+        ("user", "username"),
+        ("action", "action"),
+        ("target", "target__contains"),
+        ("ip", "ip"),
+    ):
+        value = request.GET.get(param, "").strip()
+        if value:
+            qs = qs.filter(**{lookup: value})
+    since = request.GET.get("since", "").strip()
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    until = request.GET.get("until", "").strip()
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/audit.html",
+        _ctx(request, page=page, get=request.GET, query=params.urlencode()),
+    )
+
+
+@access.permission_required("view_figures")
+def account(request):
+    """The user's roles, region, what they may do, and API tokens."""
+    from fupin.web.models import ApiToken
+
+    new_token = None
+    if request.method == "POST":
+        from fupin.web.api import issue_token
+
+        new_token = issue_token(request.user, request.POST.get("name", "").strip() or "网页创建")
+        audit.log(request, "创建接口令牌", request.user.get_username())
+    return render(
+        request,
+        "web/account.html",
+        _ctx(
+            request,
+            region=access.home_region(request.user),
+            labels=PERMISSION_LABELS,
+            tokens=ApiToken.objects.filter(user=request.user),
+            new_token=new_token,
+            member_count=Member.objects.none(),
+        ),
+    )
+
+
+# ---- import on the site ----------------------------------------------------------------------
+
+
+@access.permission_required("import")
+def import_page(request):
+    from fupin.engine.tables import DatasetError
+    from fupin.registry.importing import OUTCOME_LABELS
+    from fupin.web import uploads
+
+    ctx = _ctx(request, labels=OUTCOME_LABELS)
+    if request.method == "POST":
+        step = request.POST.get("step", "check")
+        try:
+            if step == "check":
+                token, path = uploads.save_upload(request.FILES.getlist("files"))
+            else:
+                token = request.POST.get("token", "")
+                path = uploads.dataset_path(token)
+            outside = uploads.scope_problems(request.user, path)
+            if outside:
+                ctx.update(token=token, problems=outside[:500], total=len(outside), refused=True)
+                return render(request, "web/import.html", ctx)
+            if step == "check":
+                result = uploads.check(path, user_id=request.user.pk)
+            else:
+                result = uploads.run(path, user_id=request.user.pk)
+                audit.log(
+                    request,
+                    "导入",
+                    path.name,
+                    "已写入" if result.committed else f"未写入，{len(result.problems)}个问题",
+                )
+        except DatasetError as exc:
+            messages.error(request, str(exc))
+            return redirect("web:import")
+        ctx.update(
+            token=token,
+            step=step,
+            result=result,
+            problems=result.problems[:500],
+            total=len(result.problems),
+            counts=[(t, dict(c)) for t, c in result.counts.items()],
+        )
+    return render(request, "web/import.html", ctx)
+
+
+# ---- printouts -------------------------------------------------------------------------------
+
+
+def _pdf(request, data: bytes, filename: str, what: str, target: str) -> HttpResponse:
+    audit.log(request, "打印", target, what)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@access.permission_required("export")
+def help_card_pdf(request, household_id: str):
+    from fupin.web.printouts import help_card
+
+    household = access.household_or_404(request.user, household_id)
+    return _pdf(
+        request,
+        help_card(household),
+        f"helpcard-{household_id}.pdf",
+        "帮扶明白卡",
+        f"户 {household_id}",
+    )
+
+
+@access.permission_required("export")
+def village_register_pdf(request, code: str):
+    from django.http import Http404
+
+    from fupin.web.printouts import village_register
+
+    region = access.region_or_404(request.user, code)
+    if region.level != "村":
+        raise Http404("村有册只针对村")
+    return _pdf(request, village_register(region), f"register-{code}.pdf", "村有册", region.name)
+
+
+@access.permission_required("export")
+def township_book_pdf(request, code: str):
+    from django.http import Http404
+
+    from fupin.web.printouts import township_book
+
+    region = access.region_or_404(request.user, code)
+    if region.level != "乡":
+        raise Http404("乡有簿只针对乡镇")
+    return _pdf(request, township_book(region), f"book-{code}.pdf", "乡有簿", region.name)
