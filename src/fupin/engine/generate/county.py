@@ -458,10 +458,13 @@ class _People:
         first[1:] = sk[1:] != sk[:-1]
         group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
         rank = np.arange(n) - group_start
-        offset = rng.integers(0, 60, size=n)[group_start]
-        index = offset + rank
-        if n and int(index.max()) > 498:
+        # spread over the 499 codes of a sex: a random start and a random step (499 is prime,
+        # so the first 499 people of a group get distinct codes)
+        if n and int(rank.max()) > 498:
             raise ValueError("too many people born on one day in one county")
+        offset = rng.integers(0, 499, size=n)[group_start]
+        step = rng.integers(1, 499, size=n)[group_start]
+        index = (offset + rank * step) % 499
         seq_sorted = 2 * index + np.where(self.male[order], 1, 2)
         seq = np.empty(n, dtype=np.int64)
         seq[order] = seq_sorted
@@ -1421,7 +1424,7 @@ class _Rosters:
         for i in chosen_name:
             person = int(persons_all[int(roster_of[i])][int(pos_of[i])])
             true = self.pname(person)
-            typo = self._typo(true)
+            typo = self._typo(true, bool(g.male[person]))
             change(int(i), "name", typo, "name_typo", f"姓名登记为{typo}（建档立卡为{true}）")
         for i in chosen_birth:
             person = int(persons_all[int(roster_of[i])][int(pos_of[i])])
@@ -1463,7 +1466,7 @@ class _Rosters:
                 return j
         return next(j for j in range(16) if number[j] != number[j + 1])
 
-    def _typo(self, name: str) -> str:
+    def _typo(self, name: str, male: bool) -> str:
         """A homophone or one changed character of the given name (王丽 -> 王莉)."""
         given = list(range(1, len(name)))
         homophone = [
@@ -1473,7 +1476,7 @@ class _Rosters:
             j = homophone[int(self.rng.integers(len(homophone)))]
             return name[:j] + data.HOMOPHONES[name[j]] + name[j + 1 :]
         j = given[-1]
-        pool = data.MALE_CHARS + data.FEMALE_CHARS
+        pool = data.MALE_CHARS if male else data.FEMALE_CHARS
         while True:
             ch = pool[int(self.rng.integers(len(pool)))]
             if ch != name[j]:
