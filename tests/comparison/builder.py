@@ -101,7 +101,7 @@ class County:
         """Add a member; returns the ID number (a valid one made up unless given)."""
         if id_number is None:
             self._sequence += 2
-            sequence = self._sequence + (1 if sex == "男" else 0)
+            sequence = 100 + self._sequence % 898 + (1 if sex == "男" else 0)
             id_number = person_id(birth, sequence)
         row = dict(
             MEMBER,

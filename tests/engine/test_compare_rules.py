@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.comparison.builder import VILLAGE_B, County, person_id
 
 from fupin.engine.comparison.rosters import import_rosters, load_rosters
 from fupin.engine.comparison.rules import FINDING_IDS, load_rules
 from fupin.engine.comparison.run import ComparisonResult, compare
 from fupin.engine.dataset import open_dataset
 from fupin.engine.policy import PolicyError
+from tests.comparison.builder import VILLAGE_B, County, person_id
 
 AS_OF = dt.date(2017, 12, 31)
 

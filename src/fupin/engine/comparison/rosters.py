@@ -89,9 +89,14 @@ def import_rosters(path: Path | str, tables: Iterable[Table] = ROSTER_TABLES) ->
             kept: list[Problem] = []
             for problem in problems:
                 name = next(
-                    (f for f in _LENIENT_ID_FIELDS if reader.label_of(f) == problem.column), None
+                    (
+                        f
+                        for f in _LENIENT_ID_FIELDS
+                        if f in columns and reader.label_of(f) == problem.column
+                    ),
+                    None,
                 )
-                if name is None or name not in columns:
+                if name is None:
                     kept.append(problem)
                     continue
                 # keep the normalised text of an invalid ID: fuzzy matching may still use it
