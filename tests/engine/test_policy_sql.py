@@ -1,0 +1,92 @@
+"""Golden tests: what policy expressions compile to, per engine dialect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from fupin.engine.policy import load_policy
+from fupin.engine.policy.compiler import aggregate_sql, compile_exit_plan, compile_expression
+from fupin.engine.policy.scopes import household_scope
+
+DIALECTS = ("duckdb", "spark")
+
+
+def compiled(criterion: str, part: str = "expression") -> tuple[str, list[tuple[str, str]]]:
+    policy = load_policy("yunnan-2017")
+    c = policy.criterion("household", criterion)
+    tree = c.tree if part == "expression" else c.applies_tree
+    assert tree is not None
+    sql, aggregates = compile_expression(tree, household_scope(), policy.values())
+    return sql, aggregates  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+class TestGoldenSql:
+    def test_parameters_become_literals(self, dialect: str) -> None:
+        tree, aggregates = compiled("income")
+        assert tree.sql(dialect=dialect) == "per_capita_net_income >= 3200"  # type: ignore[attr-defined]
+        assert aggregates == []
+
+    def test_division_is_in_floating_point_and_safe_from_zero(self, dialect: str) -> None:
+        tree, _ = compiled("income_after_schooling")
+        assert tree.sql(dialect=dialect) == (  # type: ignore[attr-defined]
+            "CAST((net_income - education_burden) AS DOUBLE) / NULLIF(member_count, 0) >= 3200"
+        )
+
+    def test_list_membership_is_a_like_over_the_joined_list(self, dialect: str) -> None:
+        tree, _ = compiled("income_after_schooling", "applies_when")
+        assert tree.sql(dialect=dialect) == (  # type: ignore[attr-defined]
+            "main_cause = '因学' OR COALESCE(';' || other_causes || ';', '') LIKE '%;因学;%'"
+        )
+
+    def test_all_members_is_false_on_any_false_then_unknown_on_any_unknown(
+        self, dialect: str
+    ) -> None:
+        tree, aggregates = compiled("medical_insurance")
+        assert tree.sql(dialect=dialect) == "fupin_a0"  # type: ignore[attr-defined]
+        [(alias, kind, inner)] = aggregates  # type: ignore[misc]
+        assert (alias, kind) == ("fupin_a0", "all")
+        assert aggregate_sql(kind, inner).sql(dialect=dialect) == (
+            "CASE WHEN SUM(CASE WHEN NOT (medical_insured = TRUE) THEN 1 ELSE 0 END) > 0 THEN FALSE "
+            "WHEN SUM(CASE WHEN (medical_insured = TRUE) IS NULL THEN 1 ELSE 0 END) > 0 THEN NULL "
+            "ELSE TRUE END"
+        )
+
+    def test_age_is_counted_in_full_years_on_the_as_of_date(self, dialect: str) -> None:
+        plan = compile_exit_plan(load_policy("yunnan-2017"), dt.date(2017, 12, 31)).plan
+        assert plan.step("fupin_member_rows").sql(dialect) == (
+            "SELECT *, 2017 - YEAR(birth_date) - CASE WHEN MONTH(birth_date) * 100 + DAY(birth_date)"
+            " > 1231 THEN 1 ELSE 0 END AS age FROM members"
+        )
+
+    def test_a_criterion_that_may_not_apply_is_not_applies_or_expression(
+        self, dialect: str
+    ) -> None:
+        plan = compile_exit_plan(load_policy("yunnan-2017"), dt.date(2017, 12, 31)).plan
+        sql = plan.step("fupin_household_criteria").sql(dialect)
+        assert (
+            "NOT (relocated = TRUE) OR (relocation_self_funds <= 10000 AND housing_debt <= 0)"
+            " AS c_relocation_funds"
+        ) in sql
+
+
+def test_the_compiled_plan_runs_on_an_empty_duckdb_data_set(tmp_path: Path) -> None:
+    from fupin.engine.dataset import open_dataset
+    from fupin.engine.duckdb_executor import DuckDBExecutor
+    from fupin.engine.exit_evaluation import _ensure_county_facts
+    from fupin.engine.sql_plan import run_plan
+
+    con = duckdb.connect()
+    open_dataset(tmp_path, con=con)
+    _ensure_county_facts(con, None)
+    plan = compile_exit_plan(load_policy("yunnan-2017"), dt.date(2017, 12, 31)).plan
+    outputs = run_plan(DuckDBExecutor(con), plan)
+    assert {name: table.num_rows for name, table in outputs.items()} == {
+        "households": 0,
+        "villages": 0,
+        "counties": 0,
+    }
