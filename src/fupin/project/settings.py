@@ -68,7 +68,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = FUPIN_HOME / "static"
-STATICFILES_DIRS: list[Path] = []
+STATICFILES_DIRS: list[Path] = [BASE_DIR / "static"]  # src/fupin/static: the shared site.css
 
 LOGIN_URL = "/login/"
 

@@ -22,7 +22,7 @@
     title: { text: "主要致贫原因", left: "center" },
     tooltip: { trigger: "axis" },
     grid: { left: 110, right: 30, top: 40, bottom: 30 },
-    xAxis: { type: "value" },
+    xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", data: data.causes.names },
     series: [{ type: "bar", data: data.causes.values }]
   });
@@ -33,7 +33,7 @@
       legend: { top: 28 },
       grid: { left: 60, right: 30, top: 70, bottom: 60 },
       xAxis: { type: "category", data: data.children.names, axisLabel: { rotate: 30 } },
-      yAxis: { type: "value", name: "户" },
+      yAxis: { type: "value", name: "户", minInterval: 1 },
       series: data.children.series.map(function (s) {
         return { name: s.name, type: "bar", stack: "户", data: s.data };
       })
@@ -51,7 +51,7 @@
     legend: { top: 28 },
     grid: { left: 50, right: 30, top: 70, bottom: 30 },
     xAxis: { type: "category", data: data.years.years },
-    yAxis: { type: "value", name: "户" },
+    yAxis: { type: "value", name: "户", minInterval: 1 },
     series: [
       { name: "识别", type: "bar", data: data.years.identified },
       { name: "脱贫", type: "bar", data: data.years.exited }

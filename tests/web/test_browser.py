@@ -1,0 +1,138 @@
+"""The site in headless Chromium: a village clerk, the county reviewer, a user of another county.
+
+Uses Debian's chromium (no `playwright install`). Set FUPIN_UPDATE_SCREENSHOTS=1 to write the
+screenshots of the home page and the household file into docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fupin.registry.importing import import_dataset
+from fupin.web.accounts import create_user
+from tests.registry import dataset
+from tests.web.conftest import OTHER_COUNTY, PASSWORD, rows
+
+CHROMIUM = "/usr/bin/chromium"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture
+def site(transactional_db, live_server, tmp_path, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
+    # synchronous ones made between page actions.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setenv("FUPIN_HOME", str(tmp_path / "home"))
+    assert import_dataset(dataset.write(tmp_path / "ds", rows())).committed
+    create_user("clerk_a", PASSWORD, "数据录入员", dataset.VILLAGE_A, "新寨村委会")
+    create_user("reviewer", PASSWORD, "审核员", dataset.COUNTY, "龙陵县扶贫办")
+    create_user("outsider", PASSWORD, ["数据录入员", "审核员", "领导"], OTHER_COUNTY)
+    return live_server.url
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def shot(page, name: str, tmp_path: Path) -> None:
+    target = tmp_path / name
+    page.screenshot(path=str(target), full_page=True)
+    if os.environ.get("FUPIN_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        shutil.copy(target, DOCS / name)
+
+
+def log_in(browser, url: str, username: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{url}/")
+    return page
+
+
+def test_clerk_edits_and_asks_for_an_exit_reviewer_approves_outsider_is_refused(
+    site, browser, tmp_path
+):
+    from fupin.registry.models import Household, Member
+
+    child = Member.objects.get(name="张小")
+    good_id = child.id_number
+    bad_id = good_id[:17] + ("0" if good_id[17] != "0" else "1")
+
+    # the village clerk finds the household
+    page = log_in(browser, site, "clerk_a")
+    page.click("text=贫困户查询")
+    page.fill("#search-q", "张三")
+    page.click("#search-submit")
+    page.click("#results >> text=H001")
+    page.wait_for_url(f"{site}/households/H001/")
+    assert good_id not in page.content()  # masked on screen
+
+    # an invalid ID is refused with the rule, then fixed
+    page.click(".edit-member[data-name='张小']")
+    page.fill("#f-id_number", bad_id)
+    page.click("#save")
+    assert "校验码错误" in page.inner_text("#err-id_number")
+    page.fill("#f-id_number", good_id)
+    page.select_option("#f-school_status", "高中")
+    page.click("#save")
+    page.wait_for_url(f"{site}/households/H001/")
+    assert "已保存成员张小的信息" in page.content()
+    assert Member.objects.get(id_number=good_id).school_status == "高中"
+
+    # and the exit goes to the reviewer
+    page.select_option("#adjust-kind", "标注脱贫")
+    page.fill("#adjust-reason", "人均纯收入超过标准，两不愁三保障已实现")
+    page.click("#adjust-submit")
+    assert "等待审核员审核" in page.content()
+    assert page.inner_text("#status") == "未脱贫"
+    shot(page, "household.png", tmp_path)
+    page.context.close()
+
+    # the county reviewer approves it
+    page = log_in(browser, site, "reviewer")
+    page.wait_for_function("document.querySelectorAll('#chart-status canvas').length > 0")
+    shot(page, "home.png", tmp_path)
+    page.click("#pending-count")
+    page.click("#adjustment-list button.approve")
+    assert "已批准" in page.content()
+    page.goto(f"{site}/households/H001/")
+    assert page.inner_text("#status") == "已脱贫"
+    assert Household.objects.get(household_id="H001").status == "已脱贫"
+    page.context.close()
+
+    # a user of another county cannot reach the household
+    page = log_in(browser, site, "outsider")
+    response = page.goto(f"{site}/households/H001/")
+    assert response.status == 404
+    page.goto(f"{site}/households/?q=张三")
+    assert "/households/H001/" not in page.content()
+    page.context.close()
