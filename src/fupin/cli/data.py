@@ -99,10 +99,10 @@ def export_command(path: Path, region: str | None, chinese_headers: bool) -> Non
 @click.option("--name", help="快照编号（默认 日期-序号）")
 def freeze_command(as_of: str, name: str | None) -> None:
     """把某日的登记数据冻结为不可修改的快照（Parquet + 清单）。"""
+    day = _date(as_of)
     setup_django()
     from fupin.registry.freezing import SnapshotError, freeze
 
-    day = _date(as_of)
     assert day is not None
     try:
         folder = freeze(day, name=name)

@@ -76,7 +76,10 @@ class _Pending:
     )  # (outcome, key, row, digest)
     households: list[str] = field(default_factory=list)  # household of each spooled row
 
+    written: int = 0
+
     def add(self, outcome: str, key: str, row: Row, row_digest: str) -> None:
+        self.written += 1
         self.chunk.append((outcome, key, row, row_digest))
         if len(self.chunk) >= 20_000:
             self.flush()
@@ -361,6 +364,7 @@ class _Importer:
 
     def write(self, *, user_id: int | None, now: dt.datetime) -> None:
         writer = RegistryWriter(now=now, user_id=user_id, source=f"导入 {self.path.name}")
+        bar = self._write_bar()
         with transaction.atomic():
             for table in TABLES:
                 pending = self.pending.get(table.name)
@@ -375,13 +379,25 @@ class _Importer:
                     writer.update(table, updated)
                     counts["added"] += len(added)
                     counts["updated"] += len(updated)
+                    if bar is not None:
+                        bar.update(len(added) + len(updated))
                 if table is MEASURES:
                     removed = self._removed_measures()
                     writer.delete(MEASURES, removed)
                     counts["removed"] += len(removed)
             if "households" in self.pending:
                 link_helpers()
+        if bar is not None:
+            bar.close()
         self.result.committed = True
+
+    def _write_bar(self):  # type: ignore[no-untyped-def]
+        if not self.progress:
+            return None
+        from tqdm import tqdm
+
+        total = sum(p.written for p in self.pending.values())
+        return tqdm(total=total, desc="写入数据库", unit="行", leave=False)
 
     def _dropped(self, table: Table, row: Row, counts: Counter[str]) -> bool:
         """Rows of a household that was rejected only after its members were read."""
