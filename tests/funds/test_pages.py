@@ -17,7 +17,9 @@ ID_IN_CLEAR = re.compile(r"\d{17}[\dXx]")
 @pytest.mark.django_db
 class TestFundsPages:
     def test_the_public_village_page_needs_no_login_and_masks_every_id(self, demo_county, client):
-        village = Payment.objects.filter(fund_year=2017).values_list("village_id", flat=True).first()
+        village = (
+            Payment.objects.filter(fund_year=2017).values_list("village_id", flat=True).first()
+        )
         response = client.get(f"/public/notices/{village}/?year=2017")
         assert response.status_code == 200
         html = response.content.decode()
@@ -29,7 +31,9 @@ class TestFundsPages:
         assert not ID_IN_CLEAR.search(html)
 
     def test_payees_are_not_shown_before_the_village_publishes_them(self, demo_county, client):
-        village = Payment.objects.filter(fund_year=2017).values_list("village_id", flat=True).first()
+        village = (
+            Payment.objects.filter(fund_year=2017).values_list("village_id", flat=True).first()
+        )
         Notice.objects.filter(region_id=village, kind="到户资金", fund_year=2017).delete()
         html = client.get(f"/public/notices/{village}/?year=2017").content.decode()
         name = Payment.objects.filter(village_id=village, fund_year=2017).first().payee_name
@@ -56,7 +60,9 @@ class TestFundsPages:
         assert response.status_code == 302 and "login" in response["Location"]
         assert client.get(f"/funds/{COUNTY}/ledger.xlsx").status_code == 302
 
-    def test_an_administrator_sees_the_county_performance_and_downloads_the_ledger(self, demo_county, client):
+    def test_an_administrator_sees_the_county_performance_and_downloads_the_ledger(
+        self, demo_county, client
+    ):
         admin = get_user_model().objects.create_superuser("boss", "", "Very-long-password-1")
         client.force_login(admin)
         html = client.get(f"/funds/{COUNTY}/?year=2017").content.decode()

@@ -70,18 +70,26 @@ class TestProjectWorkbook:
         path = tmp_path / "export.xlsx"
         count = export_projects(path, COUNTY)
         assert count == Project.objects.count() > 0
-        before = {p.code: (p.name, p.budget, p.accepted_on, p.beneficiary_households.count()) for p in Project.objects.all()}
+        before = {
+            p.code: (p.name, p.budget, p.accepted_on, p.beneficiary_households.count())
+            for p in Project.objects.all()
+        }
         wb = load_workbook(path)
         wb[SHEET].cell(2, 2).value = "改过名字的项目"
         wb.save(path)
         result = import_projects(path)
         assert result.committed, [str(p) for p in result.problems]
         assert result.updated == count and result.created == 0
-        after = {p.code: (p.name, p.budget, p.accepted_on, p.beneficiary_households.count()) for p in Project.objects.all()}
+        after = {
+            p.code: (p.name, p.budget, p.accepted_on, p.beneficiary_households.count())
+            for p in Project.objects.all()
+        }
         changed = [code for code in before if before[code] != after[code]]
         assert len(changed) == 1 and after[changed[0]][0] == "改过名字的项目"
 
-    def test_bad_cells_are_reported_with_file_row_and_column_and_nothing_is_written(self, county, tmp_path):
+    def test_bad_cells_are_reported_with_file_row_and_column_and_nothing_is_written(
+        self, county, tmp_path
+    ):
         path = workbook(
             tmp_path / "项目库.xlsx",
             good_row("XM-001"),
@@ -92,17 +100,33 @@ class TestProjectWorkbook:
         result = import_projects(path)
         assert not result.committed
         messages = [str(p) for p in result.problems]
-        assert "项目库.xlsx 第3行 “项目类型”列，值“修庙”：不是允许的取值，应为：产业、基础设施、易地搬迁配套、危房改造、教育、健康、就业、资产收益、金融、生态、其他" in messages
-        assert any(m.startswith("项目库.xlsx 第3行 “预算金额”列") and "应为数字" in m for m in messages)
-        assert any(m.startswith("项目库.xlsx 第4行 “开工日期”列") and "不能早于批复日期" in m for m in messages)
-        assert any(m.startswith("项目库.xlsx 第5行 “项目编号”列") and "与第2行重复" in m for m in messages)
+        assert (
+            "项目库.xlsx 第3行 “项目类型”列，值“修庙”：不是允许的取值，应为：产业、基础设施、易地搬迁配套、危房改造、教育、健康、就业、资产收益、金融、生态、其他"
+            in messages
+        )
+        assert any(
+            m.startswith("项目库.xlsx 第3行 “预算金额”列") and "应为数字" in m for m in messages
+        )
+        assert any(
+            m.startswith("项目库.xlsx 第4行 “开工日期”列") and "不能早于批复日期" in m
+            for m in messages
+        )
+        assert any(
+            m.startswith("项目库.xlsx 第5行 “项目编号”列") and "与第2行重复" in m for m in messages
+        )
         assert Project.objects.count() == 0
 
     def test_households_and_villages_must_be_in_the_registry_of_the_county(self, county, tmp_path):
         path = workbook(
             tmp_path / "p.xlsx",
             good_row("XM-001", 受益户编号="999999999999"),
-            good_row("XM-002", 所在县区划代码="360727000000", 所在村区划代码=None, 受益村区划代码=None, 受益户编号=None),
+            good_row(
+                "XM-002",
+                所在县区划代码="360727000000",
+                所在村区划代码=None,
+                受益村区划代码=None,
+                受益户编号=None,
+            ),
         )
         result = import_projects(path)
         messages = [str(p) for p in result.problems]
