@@ -19,7 +19,7 @@ from fupin.engine.standard_format import ROSTER_TABLES
     help="输出文件夹（xlsx 格式时也可为 .xlsx 文件）",
 )
 @click.option(
-    "--counties", default=1, show_default=True, type=click.IntRange(1, 2000), help="县的个数"
+    "--counties", default=1, show_default=True, type=click.IntRange(1, 700), help="县的个数"
 )
 @click.option(
     "--households-per-county",

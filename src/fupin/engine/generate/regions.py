@@ -25,6 +25,7 @@ VILLAGE_WEIGHT = (3.0, 2.0, 0.6)
 # Registered poor population as a share of the rural population, by flag (low, high).
 INCIDENCE = ((0.20, 0.30), (0.10, 0.20), (0.02, 0.08))
 COUNTY_FLAGS = ("国定贫困县", "省定贫困县", "非贫困县")
+MAX_COUNTIES = 700  # generated cities have codes 21-99 with 9 counties each
 COUNTY_FLAG_P = (0.6, 0.25, 0.15)
 
 
@@ -112,8 +113,8 @@ def build_province(
         county_list = [(f"{21 + i:02d}", _place_name(rng, "县", county_names)) for i in range(9)]
         city_slots.append((city, county_list))
         next_city += 1
-        if next_city > 99:
-            raise ValueError("too many counties for one province")
+        if next_city > 99 or n_counties > MAX_COUNTIES:
+            raise ValueError("一个省最多生成700个县")
     n_villages = villages_for(households_per_county)
     n_townships = int(np.clip(-(-n_villages // 9), 2, 25))
     for city, county_list in city_slots:
