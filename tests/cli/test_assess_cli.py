@@ -1,0 +1,253 @@
+"""`fupin sample` and `fupin assess` as a user runs them (issue 5, items 1 and 6)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from fupin.engine.assessment.simulation import fill_plan_workbook, synthetic_county
+
+RATES_COLUMNS = [
+    "region_code",
+    "indicator",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n_households",
+    "design_effect",
+]
+INDICATORS = {
+    "wrong_exit_rate",
+    "missed_rate",
+    "wrong_identification_rate",
+    "comprehensive_incidence",
+    "recognition",
+}
+
+
+def fupin(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FUPIN_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "fupin", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def assessed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A county data set, a plan drawn from it, the plan filled in from the truth, assessed."""
+    root = tmp_path_factory.mktemp("assess")
+    county = synthetic_county(3, villages=60)
+    data = county.write_dataset(root / "data")
+    plan = root / "plan.xlsx"
+    sampled = fupin(
+        root, "sample", "--data", str(data), "--county", "530102", "--seed", "5", "--out", str(plan)
+    )
+    again = fupin(
+        root,
+        "sample",
+        "--data",
+        str(data),
+        "--county",
+        "530102",
+        "--seed",
+        "5",
+        "--out",
+        str(root / "again.xlsx"),
+    )
+    filled = root / "filled.xlsx"
+    filled.write_bytes(plan.read_bytes())
+    fill_plan_workbook(filled, county, seed=1)
+    out = root / "out"
+    result = fupin(
+        root,
+        "assess",
+        "--survey",
+        str(filled),
+        "--plan",
+        str(plan),
+        "--data",
+        str(data),
+        "--policy",
+        "assessment-yunnan-2017",
+        "--out",
+        str(out),
+    )
+    return {
+        "root": root,
+        "county": county,
+        "plan": plan,
+        "again": root / "again.xlsx",
+        "sampled": sampled,
+        "again_run": again,
+        "result": result,
+        "out": out,
+        "filled": filled,
+    }
+
+
+class TestSample:
+    def test_sample_writes_a_plan_of_at_least_1000_households(
+        self, assessed: dict[str, object]
+    ) -> None:
+        sampled = assessed["sampled"]
+        assert isinstance(sampled, subprocess.CompletedProcess)
+        assert sampled.returncode == 0, sampled.stderr
+        assert "已生成抽样方案" in sampled.stdout
+        book = load_workbook(assessed["plan"], read_only=True)  # type: ignore[arg-type]
+        rows = list(book["survey"].iter_rows(values_only=True))
+        assert len(rows) - 1 >= 1000
+
+    def test_the_same_seed_gives_the_same_survey_sheet(self, assessed: dict[str, object]) -> None:
+        def sheet(path: object) -> list[tuple[object, ...]]:
+            return list(load_workbook(path, read_only=True)["survey"].iter_rows(values_only=True))  # type: ignore[arg-type]
+
+        assert sheet(assessed["plan"]) == sheet(assessed["again"])
+
+    def test_sample_refuses_a_bad_county_code_in_chinese(self, tmp_path: Path) -> None:
+        result = fupin(
+            tmp_path,
+            "sample",
+            "--data",
+            str(tmp_path),
+            "--county",
+            "53X",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path / "p.xlsx"),
+        )
+        assert result.returncode != 0
+        assert "县区划代码" in result.stderr
+
+
+class TestAssess:
+    def test_assess_writes_rates_decisions_and_the_county_report(
+        self, assessed: dict[str, object]
+    ) -> None:
+        result = assessed["result"]
+        assert isinstance(result, subprocess.CompletedProcess)
+        assert result.returncode == 0, result.stderr
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        for name in ("rates.csv", "decisions.csv", "report.xlsx", "report.pdf"):
+            assert (out / name).is_file(), name
+        assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+        assert "530102000000：" in result.stdout
+
+    def test_rates_csv_has_the_columns_and_fractions_of_the_issue(
+        self, assessed: dict[str, object]
+    ) -> None:
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        with (out / "rates.csv").open(encoding="utf-8") as handle:
+            assert next(csv.reader(handle)) == RATES_COLUMNS
+        rows = read_csv(out / "rates.csv")
+        county = [r for r in rows if r["region_code"] == "530102000000"]
+        assert {r["indicator"] for r in county} == INDICATORS
+        for r in rows:
+            low, est, high = float(r["ci_low"]), float(r["estimate"]), float(r["ci_high"])
+            assert 0 <= low <= est <= high <= 1
+        assert {r["region_code"] for r in rows} == {"530102000000", "530100000000", "530000000000"}
+
+    def test_the_intervals_cover_the_true_rates_of_the_county(
+        self, assessed: dict[str, object]
+    ) -> None:
+        county = assessed["county"]
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        rows = {
+            r["indicator"]: r
+            for r in read_csv(out / "rates.csv")
+            if r["region_code"] == "530102000000"
+        }
+        truth = {
+            "wrong_exit_rate": county.true_wrong_exit_rate,
+            "missed_rate": county.true_missed_rate,
+        }  # type: ignore[attr-defined]
+        for indicator, value in truth.items():
+            assert float(rows[indicator]["ci_low"]) <= value <= float(rows[indicator]["ci_high"]), (
+                indicator
+            )
+
+    def test_decisions_csv_gives_the_verdict_and_each_rule_with_its_interval(
+        self, assessed: dict[str, object]
+    ) -> None:
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        rows = read_csv(out / "decisions.csv")
+        rules = {r["rule_id"]: r for r in rows}
+        assert set(rules) == {
+            "verdict",
+            "missed_rate",
+            "wrong_exit_rate",
+            "comprehensive_incidence",
+            "recognition",
+        }
+        assert rules["verdict"]["verdict"] in (
+            "不予退出",
+            "符合退出条件",
+            "符合退出条件（达标但存在风险）",
+        )
+        for rule_id in ("missed_rate", "wrong_exit_rate", "comprehensive_incidence", "recognition"):
+            r = rules[rule_id]
+            assert r["result"] in ("达标", "达标但存在风险", "不达标")
+            assert r["estimate"] and r["ci_low"] and r["ci_high"]
+            assert "000_7b83ec534104c8fb.txt" in r["source"]
+
+    def test_the_report_workbook_lists_the_wrong_exit_and_missed_households(
+        self, assessed: dict[str, object]
+    ) -> None:
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        book = load_workbook(out / "report.xlsx", read_only=True)
+        for sheet in ("结论", "三率一度", "判定规则", "错退户", "漏评户", "口径说明"):
+            assert sheet in book.sheetnames
+        wrong = list(book["错退户"].iter_rows(values_only=True))
+        assert wrong[0][1] == "户编号"
+        assert len(wrong) > 1
+
+    def test_without_plan_and_registry_the_incidence_is_left_out_and_the_output_says_why(
+        self, assessed: dict[str, object]
+    ) -> None:
+        root = assessed["root"]
+        assert isinstance(root, Path)
+        out = root / "bare"
+        result = fupin(
+            root,
+            "assess",
+            "--survey",
+            str(assessed["filled"]),
+            "--policy",
+            "yunnan-2017",
+            "--out",
+            str(out),
+            "--no-pdf",
+        )
+        assert result.returncode == 0, result.stderr
+        assert "综合贫困发生率" in result.stdout and "未计算" in result.stdout
+        indicators = {r["indicator"] for r in read_csv(out / "rates.csv")}
+        assert "comprehensive_incidence" not in indicators
+        assert "wrong_exit_rate" in indicators
+        assert "无法判定" in (out / "decisions.csv").read_text(encoding="utf-8")
+
+    def test_a_survey_with_errors_is_refused_with_row_and_column_and_writes_nothing(
+        self, tmp_path: Path
+    ) -> None:
+        survey = tmp_path / "survey.csv"
+        survey.write_text("区划代码,建档立卡户,家庭人口\n530102001001,也许,3\n", encoding="utf-8")
+        out = tmp_path / "out"
+        result = fupin(tmp_path, "assess", "--survey", str(survey), "--out", str(out))
+        assert result.returncode != 0
+        assert "第2行 “建档立卡户”列" in result.stderr
+        assert not out.exists()

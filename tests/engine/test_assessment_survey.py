@@ -1,0 +1,111 @@
+"""Reading filled-in survey sheets (survey.csv of FORMAT.md) and attaching a plan's design."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from fupin.engine.assessment.reports import read_plan, write_plan_xlsx
+from fupin.engine.assessment.sampling import SamplingParams, draw_plan
+from fupin.engine.assessment.simulation import synthetic_county
+from fupin.engine.assessment.survey import SurveyError, apply_plan, read_survey
+
+HEADER = (
+    "户编号,区划代码,建档立卡户,系统状态,家庭人口,达到脱贫标准,应纳未纳,漏评人口,不应纳入,认可\n"
+)
+
+
+def write(path: Path, body: str, header: str = HEADER) -> Path:
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+class TestReading:
+    def test_a_survey_with_chinese_headers_is_read_with_typed_values(self, tmp_path: Path) -> None:
+        path = write(
+            tmp_path / "survey.csv",
+            "H1,530102001001,是,已脱贫,4,否,,0,否,是\n,530102001001,否,非贫困户,3,,是,,,否\n",
+        )
+        survey = read_survey(path)
+        rows = survey.rows.to_dicts()
+        assert rows[0]["registered"] is True and rows[0]["meets_exit_standard"] is False
+        assert rows[1]["household_id"] is None and rows[1]["should_be_registered"] is True
+        assert rows[1]["row"] == 3
+
+    def test_a_survey_file_under_another_name_is_read_too(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "第一组调查.csv", "H1,530102001001,是,已脱贫,4,是,,0,否,是\n")
+        assert read_survey(path).rows.height == 1
+
+    def test_every_problem_is_reported_with_row_and_column_and_nothing_is_read(
+        self, tmp_path: Path
+    ) -> None:
+        path = write(
+            tmp_path / "survey.csv",
+            "H1,530102001001,是,已脱贫,4,是,是,0,否,是\n"  # registered but 应纳未纳
+            "H2,530102000000,是,已脱贫,2,是,,0,否,是\n"  # county code, not a village
+            ",530102001001,否,非贫困户,2,,否,3,,是\n"  # more missed than people, and 否
+            "H4,530102001001,是,已脱贫,两,是,,0,否,是\n",  # not a number
+        )
+        with pytest.raises(SurveyError) as info:
+            read_survey(path)
+        text = str(info.value)
+        assert "未导入" in text
+        assert "survey.csv 第2行 “应纳未纳”列" in text
+        assert "第3行 “区划代码”列" in text and "村级" in text
+        assert "第4行 “漏评人口”列" in text
+        assert "第5行 “家庭人口”列" in text
+        assert len(info.value.problems) == 5
+
+    def test_a_household_surveyed_twice_is_refused(self, tmp_path: Path) -> None:
+        path = write(
+            tmp_path / "survey.csv",
+            "H1,530102001001,是,已脱贫,4,是,,0,否,是\nH1,530102001001,是,已脱贫,4,是,,0,否,是\n",
+        )
+        with pytest.raises(SurveyError, match="同一户"):
+            read_survey(path)
+
+    def test_a_file_without_the_required_columns_is_refused_in_chinese(
+        self, tmp_path: Path
+    ) -> None:
+        path = write(tmp_path / "survey.csv", "H1,是\n", header="户编号,认可\n")
+        with pytest.raises(SurveyError, match="缺少必需的列"):
+            read_survey(path)
+
+
+class TestPlanDesign:
+    def test_plan_weights_replace_the_survey_weights(self, tmp_path: Path) -> None:
+        county = synthetic_county(5, villages=50)
+        plan = draw_plan(
+            county.frame(), SamplingParams(households=200, households_per_village=10), seed=1
+        )
+        plan_path = write_plan_xlsx(plan, tmp_path / "plan.xlsx")
+        reg = plan.units.filter(pl.col("registered")).row(0, named=True)
+        village = plan.villages.row(0, named=True)
+        lines = [
+            f"{reg['household_id']},{reg['region_code']},是,{reg['status_claimed']},{reg['people']},是,,0,否,是",
+            f",{village['code']},否,非贫困户,3,,否,0,,是",
+            f",{village['code']},否,非贫困户,5,,是,5,,否",
+        ]
+        survey = read_survey(write(tmp_path / "survey.csv", "\n".join(lines) + "\n"))
+        rows = apply_plan(survey, read_plan(plan_path)).to_dicts()
+        assert rows[0]["weight"] == pytest.approx(reg["weight"])
+        assert rows[0]["cluster"] == reg["region_code"]
+        # two non-registered households surveyed for the village's estimated N
+        expected = village["nonreg_households"] / 2 / village["village_prob"]
+        assert rows[1]["weight"] == pytest.approx(expected)
+        assert rows[2]["weight"] == pytest.approx(expected)
+        assert rows[1]["stratum"] == village["stratum"]
+
+    def test_a_registered_household_not_in_the_plan_is_refused(self, tmp_path: Path) -> None:
+        county = synthetic_county(5, villages=50)
+        plan = draw_plan(
+            county.frame(), SamplingParams(households=200, households_per_village=10), seed=1
+        )
+        plan_path = write_plan_xlsx(plan, tmp_path / "plan.xlsx")
+        survey = read_survey(
+            write(tmp_path / "survey.csv", "NOPE,530102001001,是,已脱贫,4,是,,0,否,是\n")
+        )
+        with pytest.raises(SurveyError, match="不在抽样方案"):
+            apply_plan(survey, read_plan(plan_path))
