@@ -54,6 +54,10 @@ def last_report_deadline(task: Task, as_of: dt.date) -> dt.date | None:
     return None
 
 
+def done_by(task: Task, as_of: dt.date) -> bool:
+    return task.status == "done" and (task.completed_on is None or task.completed_on <= as_of)
+
+
 @dataclass
 class Warning:
     task: Task
@@ -193,11 +197,11 @@ def build_circular(
             row.co += 1
         if t.due and not t.long_term and t.due <= as_of:
             row.due += 1
-            if t.status == "done" and (t.completed_on is None or t.completed_on <= as_of):
+            if done_by(t, as_of):
                 row.done += 1
         if t.is_late(as_of):
             row.late += 1
-        if t.status != "done" and t.due and as_of < t.due <= soon_limit:
+        if not done_by(t, as_of) and t.due and as_of < t.due <= soon_limit:
             row.due_soon += 1
     for p in problems.prefetch_related("responsible_units"):
         units = ([p.lead_unit] if p.lead_unit else []) + [
@@ -214,7 +218,7 @@ def build_circular(
     for t in tasks:
         if t.due and not t.long_term and t.due <= as_of:
             c.tasks_due += 1
-            if t.status == "done":
+            if done_by(t, as_of):
                 c.tasks_done += 1
         if t.is_late(as_of):
             c.tasks_late += 1
