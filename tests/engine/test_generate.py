@@ -305,6 +305,40 @@ class TestHouseholdsAndMembers:
                 below += per_capita < 3200
         assert below > 0
 
+    def test_exited_households_meet_the_exit_standard_unless_planted_as_wrong_exits(
+        self, d: Data
+    ) -> None:
+        """Yunnan 2017 (seed 000 items 1-5): 两不愁三保障, relocation self funds <= 10,000 yuan and
+        no housing debt, no dropout aged 6-15 (disabled children excused), every member insured,
+        members 16+ not at school in the pension scheme, out-of-pocket medical costs within the
+        rural disposable income (9,862 yuan), a family doctor."""
+        members: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for m in d.members:
+            members[m["household_id"]].append(m)
+        failing = set()
+        for hid, h in d.households.items():
+            if h["status"] != "已脱贫":
+                continue
+            people = members[hid]
+            ok = (
+                h["food_secure"] == h["clothing_secure"] == h["water_safe"] == "是"
+                and (h["housing_grade"] in "AB" or h["housing_renovated"] == "是")
+                and (h["relocated"] == "否" or (
+                    h["relocation_moved_in"] == "是"
+                    and Decimal(h["relocation_self_funds"]) <= 10000
+                    and Decimal(h["housing_debt"]) == 0))
+                and all(m["medical_insured"] == m["critical_illness_insured"] == "是" for m in people)
+                and all(d.age(m) < 16 or m["school_status"] != "非在校生" or m["pension_insured"] == "是" for m in people)
+                and all(not 6 <= d.age(m) <= 15 or "残疾" in m["health"] or m["school_status"] != "非在校生" for m in people)
+                and h["family_doctor"] == "是"
+                and Decimal(h["medical_out_of_pocket"]) <= 9862
+                and (h["water_distance_km"] == "" or Decimal(h["water_distance_km"]) <= 1)
+            )  # fmt: skip
+            if not ok:
+                failing.add(hid)
+        assert failing == {p["household_id"] for p in d.planted if p["kind"] == "wrong_exit"}
+        assert failing
+
     def test_causes_are_distinct_and_at_most_three(self, d: Data) -> None:
         for h in d.households.values():
             others = [c for c in h["other_causes"].split(";") if c]
@@ -379,13 +413,12 @@ class TestPlantedErrors:
         expected = {
             "dropout", "uninsured_medical", "pension_gap", "dibao_not_registered",
             "dibao_flag_mismatch", "danger_house", "disabled_mismatch", "wrongly_listed",
-            "id_invalid", "name_typo", "birth_transposed", "helper_over_cap",
+            "id_invalid", "name_typo", "birth_transposed", "helper_over_cap", "wrong_exit",
         }  # fmt: skip
         assert set(kinds) == expected
         for p in d.planted:
-            assert p["roster"].startswith("roster_") or (
-                p["kind"] == "helper_over_cap" and p["roster"] == ""
-            )
+            registry_only = p["kind"] in ("helper_over_cap", "wrong_exit")
+            assert p["roster"].startswith("roster_") or (registry_only and p["roster"] == "")
             if p["household_id"]:
                 assert (
                     d.households[p["household_id"]]["household_id"]

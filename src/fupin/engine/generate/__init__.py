@@ -30,6 +30,14 @@ Facts the comparison tests rely on:
   never on a record that is itself the evidence of another planted row.
 - Helpers (帮扶责任人) have names unique in the data set and help 1-6 households; every household
   of a helper with more than 5 (HELPER_CAP) is planted as `helper_over_cap` (roster empty).
+- Every 已脱贫 household meets the household exit standard (两不愁三保障 as Yunnan 2017 words
+  it: income >= 3,600 a head, also after schooling costs; no C/D house; relocation self funds
+  <= 10,000 and no debt; no dropout aged 6-15 unless disabled; all members medically insured;
+  members 16+ not at school in the pension scheme; a family doctor; out-of-pocket medical
+  costs <= 8,000; water piped or within 1 km), except the households with a `wrong_exit` row
+  (roster empty; detail lists what fails). Those failures come from the planted dropouts,
+  uninsured members and pension gaps whose registry flags show them, danger houses, and
+  relocated households over the funding limits.
 - The registry itself passes the usual logic checks: a cause 因病/因残/因学 has a sick, disabled
   or schooled member; 特困 households have nobody of 16-65 able to work; business income comes
   with business expense; exited households are at or above 3,600 yuan per head; no spouse has

@@ -69,8 +69,9 @@ RATES = {
     "name_typo": 0.008,
     "birth_transposed": 0.004,
 }
-# Registry-only situations (no roster): helpers with more households than the cap.
-REGISTRY_KINDS = ("helper_over_cap",)
+# Registry-only situations (no roster): helpers with more households than the cap, exited
+# households below the exit standard.
+REGISTRY_KINDS = ("helper_over_cap", "wrong_exit")
 PLANTED_KINDS = tuple(RATES) + REGISTRY_KINDS
 PLANTED_FIELDS = ("kind", "roster", "household_id", "id_number", "detail")
 
@@ -269,6 +270,7 @@ def make_county(
     g.draw_school_health_work()
     g.plant_member_errors()
     g.draw_household_facts()
+    g.plant_wrong_exits()
     tables = {
         "households": g.households_table(),
         "members": g.members_table(),
@@ -642,13 +644,28 @@ class _People:
         self.grade = np.where(self.relocated, 0, self.grade)
         self.renovated = (self.grade <= 1) & ~self.relocated & (rng.random(nh) < 0.15)
         self.moved_in = self.relocated & ~((self.status == 0) & (rng.random(nh) < 0.3))
+        # relocation: exited households within the limits (self funds <= 10,000, no debt)
+        # unless planted; the others anything
+        exited_h = self.status == 1
         self.self_funds = np.where(
-            self.relocated & (rng.random(nh) < 0.5), uniform(rng, 1, 25, nh) * 1000, 0
+            self.relocated & (rng.random(nh) < 0.5),
+            np.where(exited_h, uniform(rng, 1, 10, nh), uniform(rng, 1, 25, nh)) * 1000,
+            0,
         )
         self.debt = np.where(
-            self.relocated & (rng.random(nh) < 0.4),
+            self.relocated & ~exited_h & (rng.random(nh) < 0.4),
             uniform(rng, 5, 60, nh) * 1000,
             np.where(self.renovated & (rng.random(nh) < 0.2), uniform(rng, 2, 20, nh) * 1000, 0),
+        )
+        over = pick(rng, np.flatnonzero(self.h_reg & exited_h & self.relocated), 0.1)
+        self.relocation_over = over
+        self.self_funds[over] = np.where(
+            rng.random(len(over)) < 0.5,
+            uniform(rng, 11, 25, len(over)) * 1000,
+            self.self_funds[over],
+        )
+        self.debt[over] = np.where(
+            self.self_funds[over] > 10000, self.debt[over], uniform(rng, 5, 60, len(over)) * 1000
         )
         # danger houses: roster C/D behind a registry A/B, or an exited household in a C/D house
         reg_idx = np.flatnonzero(self.h_reg)
@@ -670,7 +687,9 @@ class _People:
         self.clothing = ~(poor_now & (rng.random(nh) < 0.05))
         self.water = ~(poor_now & (rng.random(nh) < 0.08))
         self.piped = rng.random(nh) < 0.85
-        self.water_km10 = uniform(rng, 1, 25, nh)
+        self.water_km10 = np.where(
+            self.status == 1, uniform(rng, 1, 10, nh), uniform(rng, 1, 25, nh)
+        )
         # incomes (yuan per year, whole household)
         dibao_pp = uniform(rng, 20, 35, nh) * 100
         tekun_pp = uniform(rng, 40, 50, nh) * 100
@@ -710,6 +729,18 @@ class _People:
         )
         self.medical_cost = np.bincount(hh, cost, nh).round().astype(np.int64)
         self.family_doctor = rng.random(nh) < 0.92
+        # exited households meet the standards with a margin: a family doctor, out-of-pocket
+        # costs at most 8,000 yuan, and 3,200 yuan a head left after schooling costs
+        exited_h = self.status == 1
+        self.family_doctor |= exited_h
+        self.medical_cost = np.where(
+            exited_h, np.minimum(self.medical_cost, 8000), self.medical_cost
+        )
+        net = self.wage + business_net + self.property + self.transfer
+        room = np.maximum(net - 3200 * size, 0)
+        self.education_burden = np.where(
+            exited_h, np.minimum(self.education_burden, room), self.education_burden
+        )
         self.phone_present = rng.random(nh) < 0.8
         self.phone = self._phones(nh)
         # helpers: each helps 1-6 households of the county (6 is over the cap of 5)
@@ -761,6 +792,40 @@ class _People:
             self.used_names.add(name)
             names.append(name)
         return names
+
+    def plant_wrong_exits(self) -> None:
+        """One `wrong_exit` row per 已脱贫 household that the registry itself shows below the
+        household exit standard: a dropout, a member without medical or pension insurance, a
+        C/D house, or relocation self funds over 10,000 yuan or housing debt."""
+        hh, nh = self.hh, self.nh
+        reg_school = self.registry_school
+        lo, hi = COMPULSORY_AGES
+        out_of_school = (self.age >= lo) & (self.age <= hi) & (reg_school == 0) & ~self.disabled
+        counts = {
+            "名{lo}至{hi}岁成员失学": np.bincount(hh, out_of_school, nh),
+            "名成员未参加基本医疗保险": np.bincount(hh, ~self.medical, nh),
+            "名16岁以上非在校成员未参加养老保险": np.bincount(
+                hh, self.pension_eligible & ~self.pension, nh
+            ),
+        }
+        grades = "ABCD"
+        exited = np.flatnonzero(self.h_reg & (self.status == 1))
+        for h in exited:
+            reasons = [
+                f"有{int(c[h])}{what.format(lo=lo, hi=hi)}" for what, c in counts.items() if c[h]
+            ]
+            if self.grade[h] >= 2 and not self.renovated[h]:
+                reasons.append(f"住房为{grades[int(self.grade[h])]}级危房")
+            if self.relocated[h] and (self.self_funds[h] > 10000 or self.debt[h] > 0):
+                reasons.append(
+                    f"易地搬迁建房自筹{int(self.self_funds[h])}元、负债{int(self.debt[h])}元"
+                )
+            if reasons:
+                head = int(self.start[h])
+                self.planted.add(
+                    "wrong_exit", "", str(self.h_id[int(h)].as_py()), str(self.ids[head].as_py()),
+                    f"{int(self.exit_year[h])}年标注脱贫，但" + "；".join(reasons),
+                )  # fmt: skip
 
     def _phones(self, n: int) -> pa.Array:
         prefix = _PHONE_PREFIXES[self.rng.integers(len(_PHONE_PREFIXES), size=n)]
