@@ -251,3 +251,29 @@ class TestAssess:
         assert result.returncode != 0
         assert "第2行 “建档立卡户”列" in result.stderr
         assert not out.exists()
+
+
+class TestScore:
+    def test_score_writes_a_score_sheet_per_city_and_the_problem_list(self, tmp_path: Path) -> None:
+        data = tmp_path / "indicators.csv"
+        data.write_text(
+            "区划代码,指标,值,来源\n"
+            "130700000000,routine_score,9,督查台账\n"
+            "130700000000,fund_violations,1,审计报告\n"
+            "130722000000,county_score,88,省级对县考核\n"
+            "130722000000,poor_county,1,区划\n"
+            "130200000000,routine_score,10,督查台账\n",
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        result = fupin(tmp_path, "score", "--indicators", str(data), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert "130700000000：" in result.stdout and "违反扶贫资金管理使用规定" in result.stdout
+        book = load_workbook(out / "scores.xlsx", read_only=True)
+        assert {"汇总", "评分表1307", "评分表1302", "问题清单"} <= set(book.sheetnames)
+        problems = list(book["问题清单"].iter_rows(values_only=True))
+        assert any(
+            row[1] == "违反扶贫资金管理使用规定" and "审计报告" in row[3] for row in problems[1:]
+        )
+        totals = [r for r in read_csv(out / "scores.csv") if r["component"] == "总分"]
+        assert {r["region_code"] for r in totals} == {"130700000000", "130200000000"}

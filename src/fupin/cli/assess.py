@@ -200,4 +200,54 @@ def assess_command(
     click.echo(f"结果已写入 {out}")
 
 
-COMMANDS = [sample_command, assess_command]
+@click.command("score")
+@click.option("--policy", default="scoring-hebei-2018", show_default=True, help="评分策略")
+@click.option(
+    "--indicators",
+    "indicator_files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="指标数据 CSV（区划代码、指标、值、来源），可给多个",
+)
+@click.option(
+    "--rates",
+    "rates_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="fupin assess 输出的 rates.csv，可给多个",
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="输出文件夹")
+def score_command(
+    policy: str, indicator_files: tuple[Path, ...], rates_files: tuple[Path, ...], out: Path
+) -> None:
+    """按百分制考核办法给各市评分，输出每市评分表和问题清单。"""
+    from fupin.engine.assessment.scoring import (
+        ScoringError,
+        load_scoring_policy,
+        read_facts,
+        score_all,
+        write_scores,
+    )
+
+    try:
+        pol = load_scoring_policy(policy)
+        facts = {}
+        for path in rates_files:
+            facts.update(read_facts(path, source=f"评估结果 {path.name}"))
+        for path in indicator_files:
+            facts.update(read_facts(path))
+    except ScoringError as exc:
+        raise click.ClickException(str(exc)) from None
+    scores = score_all(pol, facts)
+    if not scores:
+        raise click.ClickException("指标数据中没有市级或县级区划代码，无法评分")
+    out.mkdir(parents=True, exist_ok=True)
+    write_scores(out / "scores.xlsx", out / "scores.csv", pol, scores)
+    for s in scores:
+        problems = "；".join(p.name for p in s.problems) or "无"
+        click.echo(f"{s.region_code}：{s.total:.2f}分（发现问题：{problems}）")
+    click.echo(f"评分表已写入 {out}")
+
+
+COMMANDS = [sample_command, assess_command, score_command]
