@@ -69,3 +69,36 @@ class TestGenerateCommand:
         done = run(tmp_path, "--out", str(tmp_path / "x"), "--province", "99")
         assert done.returncode != 0
         assert "不是有效的省级行政区划代码" in done.stderr
+
+
+class TestProgressBar:
+    def test_a_terminal_sees_a_progress_bar_in_households(self, tmp_path: Path) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        env = {**os.environ, "FUPIN_HOME": str(tmp_path / "home")}
+        args = ["--out", str(tmp_path / "d"), "--counties", "2", "--households-per-county", "50"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fupin", "generate", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            stdin=follower,
+            env=env,
+        )
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=120) == 0
+        os.close(leader)
+        assert "100/100" in seen.decode() and "户/s" in seen.decode()
