@@ -169,3 +169,20 @@ def write_csv(path: Path, header: tuple[str, ...], rows: list[dict[str, str]]) -
         writer.writeheader()
         for row in rows:
             writer.writerow({k: row.get(k, "") for k in header})
+
+
+def small_county() -> County:
+    """Two households, one in each village of 龙陵县, each with one member missing from the
+    medical roster (the only roster given)."""
+    c = County()
+    c.household("A1", village=VILLAGE_A)
+    a = c.member("A1", "王丽", "1980-07-21", sex="女")
+    c.member("A1", "张强", "1979-01-02", relation="配偶")
+    c.household("B1", village=VILLAGE_B)
+    b = c.member("B1", "李四", "1960-01-05")
+    c.member("B1", "赵梅", "1962-03-04", sex="女", relation="配偶")
+    c.leave_out("roster_medical", a)
+    c.leave_out("roster_medical", b)
+    c.cover()
+    c.rosters = {"roster_medical": c.rosters["roster_medical"]}
+    return c

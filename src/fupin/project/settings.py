@@ -22,9 +22,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "fupin.registry",
+    "fupin.monitoring",
     "fupin.web",
     "fupin.governance",
     "fupin.funds",
+    "fupin.comparison",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Department data comparison on the site: stored comparison runs and their findings."""

@@ -1,0 +1,76 @@
+"""Stored findings and the /comparison/ pages, for the site's personas."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from fupin.comparison.models import Finding
+from tests.comparison.builder import VILLAGE_A, VILLAGE_B
+from tests.web.conftest import client_for
+
+
+class TestStoredFindings:
+    def test_every_finding_of_the_run_is_stored_with_its_match(self, stored) -> None:
+        findings = list(stored.findings.filter(finding_id="uninsured_medical"))
+        assert {(f.name, f.region_code) for f in findings} == {
+            ("王丽", VILLAGE_A),
+            ("李四", VILLAGE_B),
+        }
+        assert stored.summary["by_finding"]["uninsured_medical"] == 2
+        assert stored.as_of.isoformat() == "2017-12-31"
+
+    def test_a_finding_gives_the_reference_a_rectification_item_links_to(self, stored) -> None:
+        finding = stored.findings.first()
+        assert finding.ledger_ref() == ("comparison", str(finding.pk))
+
+
+class TestFindingPages:
+    def test_a_county_reviewer_sees_the_findings_of_the_whole_county(
+        self, client, reviewer, stored
+    ) -> None:
+        page = client_for(client, reviewer).get("/comparison/")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "王丽" in text and "李四" in text and "未参加基本医疗保险" in text
+
+    def test_a_village_clerk_sees_only_the_village(self, client, clerk, stored) -> None:
+        text = client_for(client, clerk).get("/comparison/").content.decode()
+        assert "王丽" in text and "李四" not in text
+
+    def test_an_outsider_sees_none_of_them(self, client, outsider, stored) -> None:
+        page = client_for(client, outsider).get("/comparison/")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "王丽" not in text and "李四" not in text and "没有发现" in text
+
+    def test_an_anonymous_visitor_is_sent_to_log_in(self, client, stored) -> None:
+        page = client.get("/comparison/")
+        assert page.status_code == 302 and "/login/" in page["Location"]
+
+    def test_findings_filter_by_region_and_finding(self, client, reviewer, stored) -> None:
+        c = client_for(client, reviewer)
+        text = c.get(f"/comparison/?region={VILLAGE_B}").content.decode()
+        assert "李四" in text and "王丽" not in text
+        text = c.get("/comparison/?finding=pension_gap").content.decode()
+        assert "王丽" not in text and "没有发现" in text
+
+    def test_the_excel_export_holds_the_filtered_findings_with_masked_ids(
+        self, client, reviewer, clerk, stored
+    ) -> None:
+        response = client_for(client, clerk).get(
+            "/comparison/export.xlsx?finding=uninsured_medical"
+        )
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = list(sheet.values)
+        assert rows[0][:3] == ("问题类型", "问题名称", "严重程度")
+        assert [r[5] for r in rows[1:]] == ["王丽"]
+        full = Finding.objects.get(run=stored, name="王丽").id_number
+        assert rows[1][4] == full  # a clerk may reveal ID numbers
+
+    def test_an_outsiders_export_is_empty(self, client, outsider, stored) -> None:
+        response = client_for(client, outsider).get("/comparison/export.xlsx")
+        rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+        assert len(rows) == 1
