@@ -147,3 +147,11 @@ class TestApi:
         schema = client.get("/api/openapi.json").json()
         assert "/api/households/{household_id}" in schema["paths"]
         assert schema["components"]["securitySchemes"]
+
+
+def test_an_assessor_sees_figures_but_not_households(client, assessor):
+    c = client_for(client, assessor)
+    assert c.get("/").status_code == 200
+    assert c.get("/households/").status_code == 403
+    assert c.get("/households/H001/").status_code == 403
+    assert c.get("/households/export.xlsx").status_code == 403

@@ -124,3 +124,24 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ExitVerdict(models.Model):
+    """A household's exit verdict on the latest snapshot (see fupin.web.verdicts.refresh)."""
+
+    household_id = models.CharField("户编号", max_length=64, unique=True)
+    region_code = models.CharField("区划代码", max_length=12, db_index=True)
+    status = models.CharField("贫困状态", max_length=20, blank=True, default="")
+    passed = models.BooleanField("达标")
+    verdict = models.CharField("结论", max_length=20)
+    failed_criteria = models.CharField("未达标指标", max_length=500, blank=True, default="")
+    unknown_criteria = models.CharField("无法判断指标", max_length=500, blank=True, default="")
+    gaps = models.TextField("差距", blank=True, default="")
+    per_capita_net_income = models.FloatField("人均纯收入", null=True, blank=True)
+    snapshot = models.CharField("快照", max_length=100)
+    policy = models.CharField("政策", max_length=100)
+    evaluated_at = models.DateTimeField("评估时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "退出评估结论"
+        indexes = [models.Index(fields=["region_code", "passed"])]

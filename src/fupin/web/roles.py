@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assessment": frozenset({ASSESSOR, LEADER, ADMIN}),
     # search the audit log
     "audit": frozenset({ADMIN}),
+    # run the exit evaluation of the latest snapshot for the pages
+    "evaluate": frozenset({REVIEWER, LEADER, ADMIN}),
 }
 
 PERMISSION_LABELS = {
@@ -42,6 +44,7 @@ PERMISSION_LABELS = {
     "reveal": "查看完整身份证号和电话",
     "assessment": "评估",
     "audit": "查询审计日志",
+    "evaluate": "运行退出评估",
 }
 
 

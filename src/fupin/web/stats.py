@@ -109,3 +109,94 @@ def years_figures(region: Region) -> dict[str, list]:
         "identified": [identified.get(y, 0) for y in years],
         "exited": [exited.get(y, 0) for y in years],
     }
+
+
+def _code_range(code: str) -> tuple[str, str]:
+    return codes.subtree_range(code)
+
+
+def verdict_figures(region: Region) -> dict | None:
+    """Exit verdicts of the latest evaluation in a subtree: passed, failed, wrong-exit risks."""
+    from fupin.web.models import ExitVerdict
+    from fupin.web.verdicts import criterion_names
+
+    low, high = _code_range(region.code)
+    qs = ExitVerdict.objects.filter(region_code__gte=low, region_code__lte=high)
+    first = qs.values("snapshot", "policy", "evaluated_at").first()
+    if first is None:
+        return None
+    by_passed = dict(qs.values_list("passed").annotate(n=Count("pk")).order_by())
+    risks = qs.filter(status="已脱贫", passed=False).count()
+    failed: Counter[str] = Counter()
+    for text, n in (
+        qs.exclude(failed_criteria="")
+        .values_list("failed_criteria")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        for cid in text.split(";"):
+            if cid:
+                failed[cid] += n
+    names = criterion_names(first["policy"])
+    return {
+        **first,
+        "passed": by_passed.get(True, 0),
+        "failed": by_passed.get(False, 0),
+        "wrong_exit_risks": risks,
+        "criteria": [(cid, names.get(cid, cid), n) for cid, n in failed.most_common()],
+    }
+
+
+def latest_findings():
+    """The findings of the latest stored comparison run (a queryset), or None."""
+    from django.apps import apps
+
+    if not apps.is_installed("fupin.comparison"):
+        return None
+    from fupin.comparison.models import ComparisonRun, Finding
+
+    run = ComparisonRun.objects.order_by("-created_at", "-pk").first()
+    if run is None:
+        return None
+    return Finding.objects.filter(run=run)
+
+
+def findings_figures(region: Region) -> dict | None:
+    """Findings of the latest stored department-data comparison in a subtree, by kind."""
+    findings = latest_findings()
+    if findings is None:
+        return None
+    low, high = _code_range(region.code)
+    rows = (
+        findings.filter(region_code__gte=low, region_code__lte=high)
+        .values_list("finding_id", "finding_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    return {"kinds": list(rows)}
+
+
+def overdue_tasks(region: Region, today) -> int | None:
+    """Overdue items of the task lists of the region, its subtree and the levels above it."""
+    from django.apps import apps
+
+    if not apps.is_installed("fupin.governance"):
+        return None
+    from fupin.governance.models import Task
+
+    low, high = _code_range(region.code)
+    above = []
+    c = codes.parent_code(region.code)
+    while c:
+        above.append(c)
+        c = codes.parent_code(c)
+    from django.db.models import Q
+
+    return (
+        Task.objects.overdue(today)
+        .filter(
+            Q(task_list__region_code__gte=low, task_list__region_code__lte=high)
+            | Q(task_list__region_code__in=above)
+        )
+        .count()
+    )

@@ -56,3 +56,75 @@ def household_verdict(household_id: str, region_code: str) -> dict:
             "reason": f"快照{snapshot['id']}（{snapshot['as_of']}）中没有这一户",
         }
     return {"state": "已评估", "reason": "", "snapshot": snapshot["id"], **result}
+
+
+def criterion_names(policy_id: str) -> dict[str, str]:
+    try:
+        from fupin.engine.policy.loading import load_policy
+
+        policy = load_policy(policy_id)
+    except Exception:
+        return {}
+    return {c.id: c.name for c in policy.criteria.get("household", ())}
+
+
+def refresh(snapshot_id: str | None = None) -> dict[str, int]:
+    """Evaluate every household of a snapshot (the latest by default) and store the verdicts.
+
+    Each province's households are judged by its own exit policy (policy_for). Returns the
+    number of households stored per policy. The whole evaluation runs in the engine (SQL on
+    DuckDB); this only copies its household table into ExitVerdict for the pages.
+    """
+    from django.db import transaction
+
+    from fupin.engine.exit_evaluation import evaluate
+    from fupin.web.models import ExitVerdict
+
+    snapshot = latest_snapshot() if snapshot_id is None else {"id": snapshot_id}
+    if snapshot is None:
+        raise ValueError("尚无冻结的数据快照，请先运行 fupin freeze")
+    if "as_of" not in snapshot:
+        from fupin.registry.freezing import list_snapshots
+
+        found = [s for s in list_snapshots() if s["id"] == snapshot_id]
+        if not found:
+            raise ValueError(f"找不到快照{snapshot_id}")
+        snapshot = found[0]
+    as_of = dt.date.fromisoformat(str(snapshot["as_of"]))
+    from fupin.registry.models import Region
+
+    provinces = {
+        code[:2] for code in Region.objects.filter(level="省").values_list("code", flat=True)
+    }
+    by_policy: dict[str, set[str]] = {}
+    for prefix in provinces:
+        by_policy.setdefault(policy_for(prefix.ljust(12, "0")), set()).add(prefix)
+    counts: dict[str, int] = {}
+    rows: list[ExitVerdict] = []
+    for policy_id, prefixes in sorted(by_policy.items()):
+        results = evaluate(str(snapshot["id"]), policy_id, as_of)
+        n = 0
+        for r in results.households.to_pylist():
+            if r["region_code"][:2] not in prefixes:
+                continue
+            n += 1
+            rows.append(
+                ExitVerdict(
+                    household_id=r["household_id"],
+                    region_code=r["region_code"],
+                    status=r["status"] or "",
+                    passed=bool(r["passed"]),
+                    verdict=r["verdict"] or "",
+                    failed_criteria=r["failed_criteria"] or "",
+                    unknown_criteria=r["unknown_criteria"] or "",
+                    gaps=r["gaps"] or "",
+                    per_capita_net_income=r["per_capita_net_income"],
+                    snapshot=str(snapshot["id"]),
+                    policy=policy_id,
+                )
+            )
+        counts[policy_id] = n
+    with transaction.atomic():
+        ExitVerdict.objects.all().delete()
+        ExitVerdict.objects.bulk_create(rows, batch_size=5000)
+    return counts

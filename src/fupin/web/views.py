@@ -98,6 +98,9 @@ def home(request):
 
 def _region_context(region: Region) -> dict:
     figures = stats.region_figures(region)
+    verdicts = stats.verdict_figures(region)
+    findings = stats.findings_figures(region)
+    overdue = stats.overdue_tasks(region, timezone.localdate())
     children = stats.children_figures(region)
     years = stats.years_figures(region)
     chart = {
@@ -122,6 +125,9 @@ def _region_context(region: Region) -> dict:
         parent = parent.parent
     return {
         "figures": figures,
+        "verdicts": verdicts,
+        "findings": findings,
+        "overdue": overdue,
         "children": children,
         "chart": chart,
         "ancestors": ancestors,
@@ -179,6 +185,30 @@ def _search(request):
         value = request.GET.get(param, "").strip()
         if value:
             qs = qs.filter(**{column: value})
+    verdict = request.GET.get("verdict", "").strip()
+    criterion = request.GET.get("criterion", "").strip()
+    if verdict or criterion:
+        from fupin.web.models import ExitVerdict
+
+        judged = ExitVerdict.objects.all()
+        if verdict:
+            judged = judged.filter(passed=verdict == "达标")
+        if criterion:
+            judged = judged.filter(
+                Q(failed_criteria=criterion)
+                | Q(failed_criteria__startswith=criterion + ";")
+                | Q(failed_criteria__endswith=";" + criterion)
+                | Q(failed_criteria__contains=";" + criterion + ";")
+            )
+        qs = qs.filter(household_id__in=judged.values("household_id"))
+    finding = request.GET.get("finding", "").strip()
+    if finding:
+        found = stats.latest_findings()
+        qs = (
+            qs.none()
+            if found is None
+            else qs.filter(household_id__in=found.filter(finding_id=finding).values("household_id"))
+        )
     return qs.order_by("household_id")
 
 
@@ -209,6 +239,7 @@ def household_search(request):
             statuses=STATUSES,
             attributes=HOUSEHOLD_ATTRIBUTES,
             causes=CAUSES,
+            verdict_choices=("达标", "未达标"),
         ),
     )
 
@@ -307,6 +338,7 @@ def _render_file(request, household, *, reveal: bool):
         visits=household.visits.all()[:50],
         history=history_rows,
         verdict=household_verdict(household.household_id, household.region_id),
+        findings=_household_findings(household.household_id),
         adjustments=household.adjustments.all()[:20],
         kinds=KINDS,
         this_year=timezone.localdate().year,
@@ -323,6 +355,30 @@ def _render_file(request, household, *, reveal: bool):
         ],
     )
     return render(request, "web/household.html", ctx)
+
+
+def _household_findings(household_id: str) -> list | None:
+    findings = stats.latest_findings()
+    if findings is None:
+        return None
+    return list(findings.filter(household_id=household_id))
+
+
+@require_POST
+@access.permission_required("evaluate")
+def evaluate_latest(request):
+    """Run the exit evaluation of the latest snapshot and store the verdicts for the pages."""
+    from fupin.web import verdicts
+
+    try:
+        counts = verdicts.refresh()
+    except Exception as exc:
+        messages.error(request, f"评估未完成：{exc}")
+    else:
+        total = sum(counts.values())
+        audit.log(request, "运行退出评估", "最新快照", f"{total}户；{counts}")
+        messages.success(request, f"已按最新快照评估{total}户")
+    return redirect("web:home")
 
 
 @access.permission_required("edit")

@@ -1,0 +1,42 @@
+"""Exit verdicts on the pages: from the engine, on the latest snapshot of the registry."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from fupin.registry.freezing import freeze
+from fupin.web.models import AuditLog, ExitVerdict
+from tests.web.conftest import client_for
+
+
+def test_the_household_file_shows_the_verdict_and_gap_of_the_latest_snapshot(client, clerk):
+    freeze(timezone.localdate())
+    text = client_for(client, clerk).get("/households/H001/").content.decode()
+    section = text[text.index('id="verdict"') :]
+    # H001: (6000 + 3000 - 1000 + 0 + 1200.5) / 3 people = 3066.83 < 3200 (云南 2017)
+    assert "未达标" in section
+    assert "人均纯收入3,066.83元，低于标准3,200元" in section
+
+
+def test_evaluating_the_latest_snapshot_fills_the_home_figures_and_search_filters(client, reviewer):
+    freeze(timezone.localdate())
+    c = client_for(client, reviewer)
+    assert "尚未评估" in c.get("/").content.decode()
+    c.post("/evaluate/")
+    assert ExitVerdict.objects.count() == 4  # both counties
+    assert AuditLog.objects.filter(action="运行退出评估").exists()
+    home = c.get("/").content.decode()
+    # H002 passes; H001 (income) and H003 (no measures recorded) fail; none is a wrong exit
+    assert 'id="count-passed">1<' in home
+    assert 'id="count-failed">2<' in home
+    assert 'id="count-risks">0<' in home
+    assert "criterion=income" in home
+    failing = c.get("/households/", {"verdict": "未达标"}).content.decode()
+    assert "/households/H001/" in failing and "/households/H003/" in failing
+    assert "/households/H002/" not in failing
+    by_income = c.get("/households/", {"criterion": "income"}).content.decode()
+    assert "/households/H001/" in by_income and "/households/H003/" not in by_income
+
+
+def test_a_clerk_cannot_run_the_evaluation(client, clerk):
+    assert client_for(client, clerk).post("/evaluate/").status_code == 403
