@@ -26,7 +26,6 @@ INSTALLED_APPS = [
     "fupin.web",
     "fupin.governance",
     "fupin.funds",
-    "fupin.comparison",
 ]
 
 MIDDLEWARE = [
