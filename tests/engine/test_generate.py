@@ -594,3 +594,26 @@ class TestWorkbook:
                 for row in read(tmp_path / "csv", table.name)
             ]
             assert [{k: v for k, v in row.items() if v != ""} for row in from_book] == from_csv
+
+
+class TestOptions:
+    def test_another_year_and_province_move_the_whole_data_set(self, tmp_path: Path) -> None:
+        generate(tmp_path, counties=2, households_per_county=60, seed=3, province="52", year=2017)
+        regions = read(tmp_path, "regions")
+        assert regions[0]["name"] == "贵州省" and regions[0]["code"] == "520000000000"
+        assert all(r["code"].startswith("52") for r in regions)
+        for m in read(tmp_path, "members"):
+            assert m["id_number"].startswith("52") and m["birth_date"] <= "2017-12-31"
+        assert {h["exit_year"] for h in read(tmp_path, "households")} <= {
+            "",
+            "2015",
+            "2016",
+            "2017",
+        }
+        assert {r["year"] for r in read(tmp_path, "roster_medical")} == {"2017"}
+
+    def test_unknown_provinces_and_empty_counties_are_refused(self, tmp_path: Path) -> None:
+        with pytest.raises(ValueError, match="省级行政区划代码"):
+            generate(tmp_path, counties=1, households_per_county=10, province="99")
+        with pytest.raises(ValueError):
+            generate(tmp_path, counties=0, households_per_county=10)

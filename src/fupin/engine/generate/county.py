@@ -786,7 +786,7 @@ class _People:
             while name in self.used_names:
                 tries += 1
                 pool = chars[int(lo[i]) : int(hi[i])]
-                width = 2 if tries < 20 else 3
+                width = 2 if tries < 3 else 3
                 given = "".join(pool[int(rng.integers(len(pool)))] for _ in range(width))
                 name = data.SURNAMES[int(rng.choice(len(data.SURNAMES), p=_SURNAME_W))] + given
             self.used_names.add(name)

@@ -124,7 +124,7 @@ PLACE_FIRST = (
     "龙新平安河石青大小上下东西南北马白黑红金银水山木竹松柏桃杨沙岩坝田中兴和永长福"
     "太清丰宝云凤鹤鹿牛羊双三五六九高团华明德"
 )
-PLACE_SECOND = "山河坪坝寨沟营村头口塘湾岭街场箐田林溪桥庄岗冲坡寺湖洞园塘垭坳峰坎"
+PLACE_SECOND = "山河坪坝寨沟营头口塘湾岭街场箐田林溪桥庄岗冲坡寺湖洞园垭坳峰坎"
 
 # Common surnames, most frequent first, with rough weights.
 SURNAMES = (
