@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "fupin.web",
     "fupin.governance",
     "fupin.funds",
+    "fupin.comparison",
 ]
 
 MIDDLEWARE = [

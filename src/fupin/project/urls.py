@@ -7,7 +7,9 @@ admin.site.index_title = "建档立卡数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("governance/", include("fupin.governance.urls")),
     path("", include("fupin.monitoring.urls")),
-    path("", include("fupin.web.urls")),
     path("", include("fupin.funds.urls")),
+    path("", include("fupin.comparison.urls")),
+    path("", include("fupin.web.urls")),
 ]
