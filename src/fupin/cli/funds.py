@@ -66,8 +66,17 @@ def _date(value: str | None) -> dt.date | None:
     help="把问题清单写入 XLSX",
 )
 @click.option("--strict", is_flag=True, help="发现问题时以非0状态退出")
+@click.option(
+    "--register", is_flag=True, help="把发现的问题登记到整改台账（已登记未销号的不重复登记）"
+)
 def check_command(
-    county: str, year: int, as_of: str | None, policy: str, out: Path | None, strict: bool
+    county: str,
+    year: int,
+    as_of: str | None,
+    policy: str,
+    out: Path | None,
+    strict: bool,
+    register: bool,
 ) -> None:
     """按策略检查一个县的扶贫资金与项目，列出发现的问题。"""
     setup_django()
@@ -82,6 +91,11 @@ def check_command(
     for x in findings:
         click.echo(f"【{x.name}】{x.subject}：{x.message}（{x.source}）")
     click.echo(f"共发现{len(findings)}个问题")
+    if register and findings:
+        from fupin.funds.actions import do_register_findings
+
+        added = do_register_findings(findings, acting_user=None)
+        click.echo(f"已登记到整改台账：{added}个（其余已在台账中）")
     if out:
         from openpyxl import Workbook
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from fupin.engine.funds import figures as f
+from fupin.engine.funds.findings import Finding
 from fupin.engine.funds.projects_format import PAYMENT_KINDS, STATUS_NEEDS
 from fupin.funds.models import (
     Allocation,
@@ -180,3 +181,44 @@ def do_publish_notice(
         notice.projects.add(*projects)
     _log(acting_user, "发布公示", notice.title, published_on=published_on)
     return notice
+
+
+def finding_ref(finding: Finding) -> str:
+    """The ledger's 来源编号 of a finding: stable across runs, so a finding is registered once."""
+    return f"funds:{finding.rule}:{finding.region_code}:{finding.subject}"[:200]
+
+
+def do_register_findings(
+    findings: list[Finding], *, acting_user: Any, due: dt.date | None = None
+) -> int:
+    """Put funds findings in the rectification ledger (整改台账) of the governance app.
+
+    A finding already in the ledger and not closed is not registered again; returns how many
+    were added.
+    """
+    from fupin.governance.actions import do_register_problem
+    from fupin.governance.models import Problem
+
+    added = 0
+    with transaction.atomic():
+        for finding in findings:
+            ref = finding_ref(finding)
+            if Problem.objects.filter(source_ref=ref).open().exists():
+                continue
+            do_register_problem(
+                acting_user=acting_user,
+                text=f"【{finding.name}】{finding.subject}：{finding.message}",
+                source_kind="inspection",
+                source_ref=ref,
+                region_code=finding.region_code or finding.county_code,
+                due=due,
+                figures=[
+                    {
+                        "规则": finding.name,
+                        "出处": finding.source,
+                        "金额": str(finding.amount or ""),
+                    }
+                ],
+            )
+            added += 1
+    return added

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 
 from fupin.engine.funds.policy import FundsPolicy, load_funds_policy
 from fupin.funds.models import (
@@ -98,11 +99,11 @@ def generate_funds(
     )
     heads = {
         m.household_id: m
-        for m in Member.objects.filter(household__in=[h.household_id for h in households]).order_by(
-            "household_id", "id"
+        for m in Member.objects.within(county_code).filter(
+            household__status__in=poor, id_number=F("household__head_id_number")
         )
-        if m.id_number == m.household.head_id_number
     }
+    townships = {r.code: r for r in Region.objects.within(county_code).filter(level="乡")}
     by_village: dict[str, list[Household]] = defaultdict(list)
     for h in households:
         by_village[h.region_id].append(h)
@@ -208,7 +209,7 @@ def generate_funds(
             allocation = allocate(source, fund_year, budget, project, _date(rng, fund_year, 3, 4))
             kept = budget * rng.randint(*retention) // 100
             first = (budget - kept) * 6 // 10
-            township = Region.objects.get(code=village.parent_id) if village.parent_id else None
+            township = townships.get(village.parent_id or "")
             disburse(
                 allocation,
                 first,
@@ -240,7 +241,7 @@ def generate_funds(
             allocation = allocate(source, fund_year, total, None, _date(rng, fund_year, 3, 4))
             for village_code, rows in sorted(per_village.items()):
                 village = next(v for v in villages if v.code == village_code)
-                township = Region.objects.get(code=village.parent_id)
+                township = townships[village.parent_id]
                 on = _date(rng, fund_year, 5, 10)
                 d = disburse(
                     allocation,
@@ -327,7 +328,7 @@ def generate_funds(
             notice.projects.add(p)
             counts["notices"] += 1
         for township_code, items in sorted(by_township.items()):
-            township = Region.objects.get(code=township_code)
+            township = townships.get(township_code, county)
             notice = Notice.objects.create(
                 region=township,
                 level="乡",

@@ -243,3 +243,12 @@ def ledger_workbook(path: Path, county_code: str, year: int | None = None) -> Pa
                 cell.number_format = "yyyy-mm-dd"
     wb.save(path)
     return path
+
+
+def fund_performance_within(
+    region_code: str, year: int, *, policy: FundsPolicy | None = None
+) -> list[dict[str, Any]]:
+    """fund_performance of every county in a region (a city's counties for its score sheet)."""
+    policy = policy or load_funds_policy()
+    counties = Region.objects.within(region_code).filter(level="县").order_by("code")
+    return [fund_performance(c.code, year, policy=policy) for c in counties]

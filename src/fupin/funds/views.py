@@ -1,4 +1,5 @@
-"""Funds pages: county performance and findings (login, region-scoped), printable notices, and the
+"""Funds pages: county performance and findings (site roles, region-scoped through
+fupin.web.access), printable notices, and the
 public read-only notice page of a village (no login; names with masked ID numbers only)."""
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -16,15 +16,7 @@ from fupin.funds import notices, reports
 from fupin.funds.models import Notice, Project
 from fupin.registry import regions
 from fupin.registry.models import Region
-
-
-def _in_scope(user: object, code: str) -> bool:
-    """The site's region scoping when it is installed; otherwise staff see everything."""
-    try:
-        from fupin.web.access import in_scope
-    except (ImportError, RuntimeError):  # RuntimeError: the site app is not installed
-        return bool(getattr(user, "is_staff", False))
-    return bool(in_scope(user, code)) or bool(getattr(user, "is_superuser", False))
+from fupin.web.access import in_scope, permission_required
 
 
 def _region_or_404(request: HttpRequest, code: str, *levels: str) -> Region:
@@ -32,7 +24,7 @@ def _region_or_404(request: HttpRequest, code: str, *levels: str) -> Region:
     if (
         region is None
         or (levels and region.level not in levels)
-        or not _in_scope(request.user, code)
+        or not in_scope(request.user, code)
     ):
         raise Http404("没有这个地区，或不在您的管辖范围内")
     return region
@@ -53,17 +45,17 @@ def _default_year(county_code: str) -> int:
     return latest or dt.date.today().year
 
 
-@login_required
+@permission_required("view_figures")
 def home(request: HttpRequest) -> HttpResponse:
     counties = [
         c
         for c in Region.objects.filter(level="县").order_by("code")
-        if _in_scope(request.user, c.code)
+        if in_scope(request.user, c.code)
     ]
     return render(request, "funds/home.html", {"counties": counties})
 
 
-@login_required
+@permission_required("view_figures")
 def county(request: HttpRequest, code: str) -> HttpResponse:
     region = _region_or_404(request, code, "县")
     year = _year(request, _default_year(code))
@@ -105,7 +97,7 @@ def _xlsx(path: Path, name: str) -> FileResponse:
     )
 
 
-@login_required
+@permission_required("export")
 def ledger(request: HttpRequest, code: str) -> FileResponse:
     region = _region_or_404(request, code, "县")
     year = _year(request, 0) or None
@@ -114,7 +106,7 @@ def ledger(request: HttpRequest, code: str) -> FileResponse:
     return _xlsx(path, f"{region.name}项目进度台账.xlsx")
 
 
-@login_required
+@permission_required("export")
 def performance(request: HttpRequest, code: str) -> FileResponse:
     region = _region_or_404(request, code, "县")
     year = _year(request, _default_year(code))
@@ -123,7 +115,7 @@ def performance(request: HttpRequest, code: str) -> FileResponse:
     return _xlsx(path, f"{region.name}{year}年扶贫资金绩效评价表.xlsx")
 
 
-@login_required
+@permission_required("export")
 def notice_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     region = _region_or_404(request, code, "县", "乡", "村")
     content = notices.notice_content(region.code, year)
