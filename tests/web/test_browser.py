@@ -11,8 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from fupin.registry.freezing import freeze
 from fupin.registry.importing import import_dataset
+from fupin.web import verdicts
 from fupin.web.accounts import create_user
 from tests.registry import dataset
 from tests.web.conftest import OTHER_COUNTY, PASSWORD, rows
@@ -36,6 +39,9 @@ def site(transactional_db, live_server, tmp_path, monkeypatch):
     create_user("clerk_a", PASSWORD, "数据录入员", dataset.VILLAGE_A, "新寨村委会")
     create_user("reviewer", PASSWORD, "审核员", dataset.COUNTY, "龙陵县扶贫办")
     create_user("outsider", PASSWORD, ["数据录入员", "审核员", "领导"], OTHER_COUNTY)
+    # a snapshot and its evaluation, so the pages (and screenshots) show exit verdicts
+    freeze(timezone.localdate())
+    verdicts.refresh()
     return live_server.url
 
 
@@ -95,6 +101,7 @@ def test_clerk_edits_and_asks_for_an_exit_reviewer_approves_outsider_is_refused(
     page.click("#results >> text=H001")
     page.wait_for_url(f"{site}/households/H001/")
     assert good_id not in page.content()  # masked on screen
+    assert "低于标准3,200元" in page.inner_text("#verdict")
 
     # an invalid ID is refused with the rule, then fixed
     page.click(".edit-member[data-name='张小']")

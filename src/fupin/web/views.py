@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fupin.engine import idcard
@@ -54,7 +55,12 @@ def login_view(request):
             accounts.record_success(username)
             auth_login(request, user)
             audit.log(request, "登录", username, user=user)
-            return redirect(request.GET.get("next") or "web:home")
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                target = "web:home"
+            return redirect(target)
         else:
             now_locked = accounts.record_failure(username)
             audit.log(request, "登录失败", username, username=username)
