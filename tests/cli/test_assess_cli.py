@@ -140,7 +140,7 @@ class TestAssess:
         assert result.returncode == 0, result.stderr
         out = assessed["out"]
         assert isinstance(out, Path)
-        for name in ("rates.csv", "decisions.csv", "report.xlsx", "report.pdf"):
+        for name in ("rates.csv", "decisions.csv", "villages.csv", "report.xlsx", "report.pdf"):
             assert (out / name).is_file(), name
         assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
         assert "530102000000：" in result.stdout
@@ -205,13 +205,34 @@ class TestAssess:
             assert r["estimate"] and r["ci_low"] and r["ci_high"]
             assert "000_7b83ec534104c8fb.txt" in r["source"]
 
+    def test_villages_csv_decides_every_sampled_village_with_the_exit_standard(
+        self, assessed: dict[str, object]
+    ) -> None:
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        rows = read_csv(out / "villages.csv")
+        plan = load_workbook(assessed["plan"], read_only=True)  # type: ignore[arg-type]
+        sampled = {r[1] for r in list(plan["抽样村"].iter_rows(values_only=True))[1:]}
+        assert {r["region_code"] for r in rows} == sampled
+        for r in rows:
+            assert r["standard_verdict"] in ("达标", "未达标", "数据不全")
+            assert r["verdict"] in (
+                "符合出列条件",
+                "符合出列条件（达标但存在风险）",
+                "不予出列",
+                "无法判定",
+                "非贫困村，不涉及出列",
+            )
+            if r["standard_verdict"] == "未达标" and r["poverty_flag"] != "非贫困村":
+                assert r["verdict"] == "不予出列"
+
     def test_the_report_workbook_lists_the_wrong_exit_and_missed_households(
         self, assessed: dict[str, object]
     ) -> None:
         out = assessed["out"]
         assert isinstance(out, Path)
         book = load_workbook(out / "report.xlsx", read_only=True)
-        for sheet in ("结论", "三率一度", "判定规则", "错退户", "漏评户", "口径说明"):
+        for sheet in ("结论", "三率一度", "判定规则", "错退户", "漏评户", "抽查村出列", "口径说明"):
             assert sheet in book.sheetnames
         wrong = list(book["错退户"].iter_rows(values_only=True))
         assert wrong[0][1] == "户编号"

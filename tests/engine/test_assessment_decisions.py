@@ -168,3 +168,56 @@ class TestPolicyFiles:
 
         with pytest.raises(AssessmentPolicyError, match="不是评估策略"):
             load_assessment_policy(POLICIES_DIR / "yunnan-2017.yaml")
+
+
+class TestVillages:
+    policy = load_assessment_policy("assessment-yunnan-2017")
+
+    @staticmethod
+    def village(code: str, **values: tuple[float, float, float]) -> list[RateEstimate]:
+        return [
+            RateEstimate(code, "village", k, *v, 0.01, None, 25, 24, "Korn-Graubard")
+            for k, v in values.items()
+        ]
+
+    def test_a_village_failing_the_exit_standard_or_the_sampled_missed_rate_does_not_exit(
+        self,
+    ) -> None:
+        from fupin.engine.assessment.decisions import decide_villages
+
+        a, b, c = "530102001001", "530102001002", "530102001003"
+        clean = {
+            "missed_rate": (0.0, 0.0, 0.005),
+            "wrong_identification_rate": (0.0, 0.0, 0.005),
+            "comprehensive_incidence": (0.01, 0.008, 0.015),
+        }
+        est = Estimates(
+            self.village(a, **clean)
+            + self.village(b, **{**clean, "missed_rate": (0.03, 0.012, 0.07)})
+            + self.village(c, **clean)
+        )
+        standard = {
+            a: {"verdict": "达标", "name": "甲村", "poverty_flag": "贫困村", "gaps": ""},
+            b: {"verdict": "达标", "name": "乙村", "poverty_flag": "贫困村", "gaps": ""},
+            c: {
+                "verdict": "未达标",
+                "name": "丙村",
+                "poverty_flag": "贫困村",
+                "gaps": "集体经济收入0元，低于20,000元",
+            },
+        }
+        verdicts = {v.region_code: v for v in decide_villages(self.policy, est, standard)}
+        assert verdicts[a].verdict == "符合出列条件"
+        assert verdicts[b].verdict == "不予出列"
+        assert "被抽查村漏评率控制在1%以内" in verdicts[b].reasons[0]
+        assert "第7(2)项" in verdicts[b].reasons[0]
+        assert verdicts[c].verdict == "不予出列"
+        assert "集体经济收入" in verdicts[c].reasons[0]
+
+    def test_without_the_engine_verdict_a_village_cannot_be_decided(self) -> None:
+        from fupin.engine.assessment.decisions import decide_villages
+
+        est = Estimates(self.village("530102001001", missed_rate=(0.0, 0.0, 0.005)))
+        (v,) = decide_villages(self.policy, est, None)
+        assert v.verdict == "无法判定"
+        assert any("未评估" in r for r in v.reasons)

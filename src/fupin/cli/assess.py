@@ -39,6 +39,25 @@ def _policy(ref: str) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
+def _village_standard(con: Any, pol: Any) -> tuple[dict[str, dict[str, Any]] | None, str]:
+    """The exit-standard engine's village verdicts for the policy's exit standard."""
+    if con is None:
+        return None, "未提供建档立卡数据，村级退出标准（道路、饮水、集体经济等）未评估"
+    if not pol.exit_standard:
+        return None, "评估策略未指定退出标准文件，村级退出标准未评估"
+    from fupin.engine.exit_evaluation import evaluate
+
+    as_of = dt.date.fromisoformat(str(pol.sampling.get("reference_date") or f"{pol.year}-12-31"))
+    try:
+        results = evaluate(con, pol.exit_standard, as_of)
+    except Exception as exc:  # the engine's own errors are many; say which and go on
+        return None, f"村级退出标准（{pol.exit_standard}）未能评估：{exc}"
+    rows = results.villages.to_pylist()
+    return {
+        str(r["region_code"]): r for r in rows
+    }, f"村级退出标准按 {pol.exit_standard} 评估，截至 {as_of}"
+
+
 @click.command("sample")
 @click.option("--snapshot", help="数据快照编号（或快照文件夹）")
 @click.option(
@@ -139,7 +158,9 @@ def assess_command(
     no_pdf: bool,
 ) -> None:
     """由调查结果计算三率一度（含95%置信区间）、县级退出判定和评估报告。"""
-    from fupin.engine.assessment.decisions import decide
+    import polars as pl
+
+    from fupin.engine.assessment.decisions import decide, decide_villages
     from fupin.engine.assessment.estimation import EstimationError, estimate_rates
     from fupin.engine.assessment.reports import (
         read_plan,
@@ -147,8 +168,9 @@ def assess_command(
         write_rates_csv,
         write_report_pdf,
         write_report_xlsx,
+        write_villages_csv,
     )
-    from fupin.engine.assessment.sampling import county_populations
+    from fupin.engine.assessment.sampling import county_populations, village_populations
     from fupin.engine.assessment.survey import SurveyError, apply_plan, read_survey
 
     pol = _policy(policy)
@@ -165,8 +187,19 @@ def assess_command(
     populations = county_populations(con) if con is not None else None
     try:
         estimates = estimate_rates(findings, pol.rates, populations=populations)
+        # village exit (seed 000 item 7(2)): each village's own households, households as units
+        village_estimates = estimate_rates(
+            findings.with_columns(stratum=pl.lit(None, pl.Utf8), cluster=pl.lit(None, pl.Utf8)),
+            pol.rates,
+            populations=village_populations(con) if con is not None else None,
+            levels=("village",),
+        )
     except EstimationError as exc:
         raise click.ClickException(str(exc)) from None
+    standard, standard_note = _village_standard(con, pol)
+    if standard_note:
+        estimates.notes.append(standard_note)
+    village_decisions = decide_villages(pol, village_estimates, standard)
     if plan_path is None:
         estimates.notes.insert(
             0,
@@ -184,12 +217,25 @@ def assess_command(
     out.mkdir(parents=True, exist_ok=True)
     write_rates_csv(estimates, out / "rates.csv")
     write_decisions_csv(pol, decisions, out / "decisions.csv")
+    write_villages_csv(village_decisions, out / "villages.csv")
     write_report_xlsx(
-        out / "report.xlsx", pol, estimates, decisions, findings, populations, sources
+        out / "report.xlsx",
+        pol,
+        estimates,
+        decisions,
+        findings,
+        populations,
+        sources,
+        village_decisions,
     )
     if not no_pdf:
-        write_report_pdf(out / "report.pdf", pol, estimates, decisions, findings, sources)
+        write_report_pdf(
+            out / "report.pdf", pol, estimates, decisions, findings, sources, village_decisions
+        )
     (out / "notes.txt").write_text("\n".join(estimates.notes) + "\n", encoding="utf-8")
+    refused = [v for v in village_decisions if v.verdict == "不予出列"]
+    if refused:
+        estimates.notes.append(f"抽查村中{len(refused)}个村不予出列，见 villages.csv")
     for d in decisions:
         click.echo(f"{d.region_code}：{d.verdict}")
         for reason in d.reasons:

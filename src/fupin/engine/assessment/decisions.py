@@ -320,3 +320,75 @@ def decide(
         decide_county(code, policy.county_rules, estimates, populations)
         for code in estimates.regions("county")
     ]
+
+
+# --- villages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VillageDecision:
+    region_code: str
+    name: str
+    poverty_flag: str
+    standard_verdict: str  # the exit-standard engine's verdict, or 未评估
+    standard_gaps: str
+    rules: tuple[RuleResult, ...]
+    verdict: str
+    reasons: tuple[str, ...]
+
+
+def decide_villages(
+    policy: AssessmentPolicy,
+    village_estimates: Estimates,
+    standard: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[VillageDecision]:
+    """Exit of every sampled village: the exit-standard engine's village verdict (seed 000
+    items 7–16, from `fupin.engine.exit_evaluation`) plus the village rules of the assessment
+    policy judged on the village's own sampled findings (item 7(2))."""
+    out: list[VillageDecision] = []
+    for code in village_estimates.regions("village"):
+        row = (standard or {}).get(code, {})
+        std = str(row.get("verdict") or "未评估")
+        gaps = str(row.get("gaps") or "")
+        results = []
+        for rule in policy.village_rules:
+            est = village_estimates.get(code, rule.indicator)
+            why = (
+                "未提供该村的建档立卡人口数据"
+                if rule.indicator == "comprehensive_incidence"
+                else ""
+            )
+            results.append(judge_rule(rule, est, why))
+        failed = [r for r in results if r.result == FAIL]
+        reasons: list[str] = []
+        if std == "未达标":
+            reasons.append(f"村级退出标准未达标：{gaps}")
+        reasons += [f"{r.rule.name}未达到（{r.rule.source}）：{r.explanation}" for r in failed]
+        if str(row.get("poverty_flag") or "") == "非贫困村":
+            verdict = "非贫困村，不涉及出列"
+            reasons = []
+        elif reasons:
+            verdict = "不予出列"
+        elif std in ("未评估", "数据不全") or any(r.result == UNKNOWN for r in results):
+            verdict = "无法判定"
+            if std in ("未评估", "数据不全"):
+                reasons.append(f"村级退出标准：{std}" + (f"（{gaps}）" if gaps else ""))
+            reasons += [f"{r.rule.name}：{r.explanation}" for r in results if r.result == UNKNOWN]
+        elif any(r.result == RISK for r in results):
+            verdict = f"符合出列条件（{RISK}）"
+            reasons = [r.explanation for r in results if r.result == RISK]
+        else:
+            verdict = "符合出列条件"
+        out.append(
+            VillageDecision(
+                code,
+                str(row.get("name") or ""),
+                str(row.get("poverty_flag") or ""),
+                std,
+                gaps,
+                tuple(results),
+                verdict,
+                tuple(reasons),
+            )
+        )
+    return out

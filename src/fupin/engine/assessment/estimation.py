@@ -532,15 +532,29 @@ def _estimate_region(
             RateEstimate(region, level, indicator, est, lo, hi, se, deff, n_hh, dfree, method)
         )
     if populations is not None and "missed_rate" in stats and "wrong_exit_rate" in stats:
-        pops = [p for c, p in populations.items() if c[:6] in _counties_of(part)]
-        if pops and len(pops) == len(_counties_of(part)):
-            total = pops[0]
-            for p in pops[1:]:
-                total = total + p
+        total = _population_of(region, level, part, populations)
+        if total is not None:
             inc = _incidence(part, sample, region, level, total, stats, dfree, conf)
             if inc is not None:
                 out.append(inc)
     return out, singletons
+
+
+def _population_of(
+    region: str, level: str, part: pl.DataFrame, populations: Mapping[str, Population]
+) -> Population | None:
+    """The registry counts of a region: its own (a village, a county) or the sum of its
+    surveyed counties (a city, a province: the incidence of the part that was assessed)."""
+    if level in ("village", "county"):
+        return populations.get(region)
+    counties = _counties_of(part)
+    pops = [p for c, p in populations.items() if c[6:] == "000000" and c[:6] in counties]
+    if not pops or len(pops) != len(counties):
+        return None
+    total = pops[0]
+    for p in pops[1:]:
+        total = total + p
+    return total
 
 
 def _counties_of(part: pl.DataFrame) -> set[str]:

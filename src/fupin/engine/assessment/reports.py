@@ -16,6 +16,7 @@ from fupin.engine.assessment.decisions import (
     INDICATOR_LABELS,
     AssessmentPolicy,
     Decision,
+    VillageDecision,
 )
 from fupin.engine.assessment.estimation import INDICATOR_NAMES, Estimates, Population
 from fupin.engine.assessment.sampling import Plan
@@ -452,6 +453,7 @@ def write_report_xlsx(
     findings: pl.DataFrame,
     populations: Mapping[str, Population] | None,
     sources: Mapping[str, str],
+    villages: Sequence[VillageDecision] = (),
 ) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -510,6 +512,11 @@ def write_report_xlsx(
     for row in _hh_rows(missed, ""):
         sheet.append(row)
 
+    sheet = book.create_sheet("抽查村出列")
+    sheet.append(VILLAGE_HEADER)
+    for row in _village_rows(villages):
+        sheet.append(row)
+
     notes = book.create_sheet("口径说明")
     for note in estimates.notes:
         notes.append([note])
@@ -542,6 +549,7 @@ def write_report_pdf(
     decisions: Sequence[Decision],
     findings: pl.DataFrame,
     sources: Mapping[str, str],
+    villages: Sequence[VillageDecision] = (),
 ) -> Path:
     from fupin.reports.pdf import Heading, Paragraph, Table, write_pdf
 
@@ -570,6 +578,15 @@ def write_report_pdf(
         blocks.append(Paragraph(f"抽查发现漏评户（含漏登成员的户）{len(m)}户。"))
         if m:
             blocks.append(Table(HH_HEADER, m, caption="漏评户名单"))
+    if villages:
+        blocks.append(Heading("抽查村出列情况"))
+        blocks.append(
+            Table(
+                ["区划代码", "村名", "村级退出标准", "抽查漏评率", "抽查错评率", "结论"],
+                [[r[0], r[1], r[3], r[5], r[6], r[8]] for r in _village_rows(villages)],
+                col_widths=[30, 22, 22, 26, 26, 48],
+            )
+        )
     blocks.append(Heading("计算口径"))
     for note in [*estimates.notes, *policy.notes]:
         blocks.append(Paragraph(note))
@@ -581,6 +598,72 @@ def write_report_pdf(
         )
     )
     return write_pdf(path, f"贫困县退出考核评估报告（{policy.name}）", blocks)
+
+
+VILLAGE_HEADER = [
+    "区划代码",
+    "村名",
+    "贫困标识",
+    "村级退出标准",
+    "未达标项",
+    "抽查漏评率",
+    "抽查错评率",
+    "抽查综合贫困发生率",
+    "结论",
+    "理由",
+]
+
+
+def _village_rows(villages: Sequence[VillageDecision]) -> list[list[Any]]:
+    rows = []
+    for v in villages:
+        by_indicator = {r.rule.indicator: r for r in v.rules}
+
+        def cell(indicator: str, by: Mapping[str, Any] = by_indicator) -> str:
+            r = by.get(indicator)
+            if r is None or r.estimate is None:
+                return ""
+            e = r.estimate
+            return f"{_pct(e.estimate)}（{_pct(e.ci_low)}–{_pct(e.ci_high)}）{r.result}"
+
+        rows.append(
+            [
+                v.region_code,
+                v.name,
+                v.poverty_flag,
+                v.standard_verdict,
+                v.standard_gaps,
+                cell("missed_rate"),
+                cell("wrong_identification_rate"),
+                cell("comprehensive_incidence"),
+                v.verdict,
+                "；".join(v.reasons),
+            ]
+        )
+    return rows
+
+
+def write_villages_csv(villages: Sequence[VillageDecision], path: str | Path) -> Path:
+    path = Path(path)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "region_code",
+                "name",
+                "poverty_flag",
+                "standard_verdict",
+                "standard_gaps",
+                "missed_rate",
+                "wrong_identification_rate",
+                "comprehensive_incidence",
+                "verdict",
+                "reasons",
+            ]
+        )
+        for row in _village_rows(villages):
+            writer.writerow(row)
+    return path
 
 
 def _chinese_number(n: int) -> str:

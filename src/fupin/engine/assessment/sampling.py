@@ -563,3 +563,26 @@ def county_populations(con: Any) -> dict[str, Any]:
             int(pop), int(not_exited), int(exited), int(not_exited + exited)
         )
     return out
+
+
+def village_populations(con: Any) -> dict[str, Any]:
+    """Registry counts per village (for the village-level incidence of seed 000 item 7(2))."""
+    from fupin.engine.assessment.estimation import Population
+
+    rows = con.execute(
+        """
+        SELECT r.code, r.population,
+               COUNT(m.id_number) FILTER (WHERE h.status IN ('未脱贫', '返贫')) AS not_exited,
+               COUNT(m.id_number) FILTER (WHERE h.status = '已脱贫') AS exited
+        FROM regions r
+        LEFT JOIN households h ON h.region_code = r.code
+        LEFT JOIN members m ON m.household_id = h.household_id
+        WHERE r.level = '村'
+        GROUP BY r.code, r.population
+        """
+    ).fetchall()
+    return {
+        code: Population(int(pop), int(ne), int(ex), int(ne + ex))
+        for code, pop, ne, ex in rows
+        if pop is not None and pop > 0
+    }
