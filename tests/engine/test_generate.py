@@ -580,6 +580,13 @@ class TestPlantedErrors:
 
 
 class TestWorkbook:
+    def test_the_same_seed_writes_the_same_workbook_bytes(self, tmp_path: Path) -> None:
+        a = generate(tmp_path / "a.xlsx", counties=1, households_per_county=15, seed=2, fmt="xlsx")
+        b = generate(
+            tmp_path / "b" / "b.xlsx", counties=1, households_per_county=15, seed=2, fmt="xlsx"
+        )
+        assert a.out.read_bytes() == b.out.read_bytes()
+
     def test_xlsx_holds_the_same_rows_as_csv_one_sheet_per_table(self, tmp_path: Path) -> None:
         generate(tmp_path / "csv", counties=1, households_per_county=40, seed=9)
         summary = generate(tmp_path / "x", counties=1, households_per_county=40, seed=9, fmt="xlsx")

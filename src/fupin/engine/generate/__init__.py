@@ -46,7 +46,7 @@ Facts the comparison tests rely on:
 With `rosters=False` the roster-based rows are left out of planted.csv (the registry still has
 the planted dropouts' 非在校生 and the uninsured members' 否).
 
-The same arguments always produce byte-identical CSV files. Each county is generated on its
+The same arguments always produce byte-identical files (CSV and XLSX). Each county is generated on its
 own random stream, in numpy arrays, and streamed to disk before the next one starts.
 """
 
@@ -166,6 +166,28 @@ class _XlsxSink:
         self.book.properties.created = fixed
         self.book.properties.modified = fixed
         self.book.save(self.path)
+        _fix_zip_times(self.path)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Same workbook bytes for the same seed: fixed entry times and modification date."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, content in entries:
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2020-01-01T00:00:00Z\g<2>",
+                    content,
+                )
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, content)
 
 
 def generate(
