@@ -50,10 +50,21 @@ class TestFundsPages:
         response = client.get(f"/public/notices/{VILLAGES[0]}/2017.pdf")
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
-    def test_county_township_and_village_notices_render_as_pdf(self, demo_county):
+    def test_county_township_and_village_notices_render_as_pdf_in_a_chinese_font(self, demo_county):
         for code in (COUNTY, "360726100000", VILLAGES[0]):
             content = notice_content(code, 2017)
-            assert content.sections and notice_pdf(content).startswith(b"%PDF")
+            pdf = notice_pdf(content)
+            assert content.sections and pdf.startswith(b"%PDF")
+            assert (
+                b"/STSong-Light" in pdf or b"/FontFile2" in pdf
+            )  # a CJK font, built-in or embedded
+
+    def test_the_village_notice_lists_payees_with_masked_ids_only(self, demo_county):
+        content = notice_content(VILLAGES[0], 2017)
+        payees = next(s for s in content.sections if "到户资金" in s.heading)
+        assert payees.rows and payees.header[:2] == ["姓名", "身份证号"]
+        for row in payees.rows:
+            assert "********" in row[1] and not ID_IN_CLEAR.search(" ".join(row))
 
     def test_the_county_page_is_refused_to_anonymous_visitors(self, demo_county, client):
         response = client.get(f"/funds/{COUNTY}/")

@@ -323,3 +323,31 @@ class TestFundsRules:
 def test_the_fixture_county_has_the_expected_shape(county):
     assert Region.objects.filter(parent_id=COUNTY).count() == len(TOWNS)
     assert Household.objects.filter(status="清退").count() == len(VILLAGES)
+
+
+@pytest.mark.django_db
+class TestMoreFundsRules:
+    def test_payments_adding_up_to_more_than_their_disbursement_are_a_finding(self, demo_county):
+        payment = Payment.objects.filter(county_id=demo_county, fund_year=2017).first()
+        payment.amount += Decimal("100.00")
+        payment.save()
+        findings = run_checks(demo_county, 2017)
+        assert rules(findings) == ["payments_exceed_disbursement"]
+        assert "多出100.00元" in findings[0].message
+
+    def test_three_level_notices_can_be_required_by_policy_as_in_yunnan(self, demo_county):
+        from dataclasses import replace
+
+        from fupin.engine.funds.policy import load_funds_policy
+
+        jiangxi = load_funds_policy()
+        assert jiangxi.sources_list("project_notice_levels") == ("县", "村")
+        yunnan_style = replace(
+            jiangxi, parameters={**jiangxi.parameters, "project_notice_levels": "县、乡、村"}
+        )
+        project = Project.objects.filter(county_id=demo_county, plan_year=2017).first()
+        project.notices.remove(*project.notices.filter(level="乡"))
+        assert run_checks(demo_county, 2017) == []
+        findings = run_checks(demo_county, 2017, policy=yunnan_style)
+        assert rules(findings) == ["notice_missing_project"]
+        assert "没有乡级项目安排公示" in findings[0].message

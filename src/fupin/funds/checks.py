@@ -213,6 +213,30 @@ def check_township_holding(
         )
 
 
+def check_payments_covered(
+    county: str, year: int, as_of: dt.date, policy: FundsPolicy
+) -> Iterable[Finding]:
+    """Household payments charged to a disbursement never add up to more than it."""
+    over = (
+        Disbursement.objects.filter(allocation__county_id=county, allocation__fund_year=year)
+        .annotate(paid=Sum("payments__amount"), n=Count("payments"))
+        .filter(paid__gt=F("amount"))
+        .select_related("allocation", "township")
+        .order_by("disbursed_on")
+    )
+    for d in over:
+        where = d.township.name if d.township else (d.payee or "县级")
+        yield _finding(
+            policy,
+            "payments_exceed_disbursement",
+            county,
+            f"{where} {d.disbursed_on.isoformat()}拨付的{d.allocation.fund_year}年{d.allocation.source}资金",
+            f"拨付{f.yuan(d.amount)}元，名下到户资金{d.n}笔共{f.yuan(d.paid)}元，多出{f.yuan(d.paid) - f.yuan(d.amount)}元",
+            region_code=d.township_id or county,
+            amount=f.yuan(d.paid) - f.yuan(d.amount),
+        )
+
+
 def check_payments(
     county: str, year: int, as_of: dt.date, policy: FundsPolicy
 ) -> Iterable[Finding]:
@@ -308,27 +332,33 @@ def check_notices(county: str, year: int, as_of: dt.date, policy: FundsPolicy) -
     deadline = min(policy.notice_deadline(year), as_of)
     on_time = Q(notices__published_on__lte=deadline)
     if policy.enabled("notice_missing_project"):
+        # the levels a project must be shown at (县、村 in Jiangxi; 县、乡、村 in Yunnan)
+        levels = policy.sources_list("project_notice_levels")
+        names = {"县": "county", "乡": "township", "村": "village"}
+        counts = {
+            f"n_{names[level]}": Count(
+                "notices", filter=on_time & Q(notices__level=level), distinct=True
+            )
+            for level in levels
+        }
+        # a county-wide project (no village) needs no township or village notice
+        missing_any = Q()
+        for level in levels:
+            condition = Q(**{f"n_{names[level]}": 0})
+            if level != "县":
+                condition &= Q(village__isnull=False)
+            missing_any |= condition
         projects = (
             Project.objects.filter(county_id=county, plan_year=year)
             .exclude(status="已取消")
-            .annotate(
-                county_notices=Count(
-                    "notices", filter=on_time & Q(notices__level="县"), distinct=True
-                ),
-                village_notices=Count(
-                    "notices", filter=on_time & Q(notices__level="村"), distinct=True
-                ),
-            )
-            .filter(Q(county_notices=0) | Q(village_notices=0, village__isnull=False))
+            .annotate(**counts)
+            .filter(missing_any)
         )
         for p in projects:
             missing = "、".join(
-                level
-                for level, n in (
-                    ("县级", p.county_notices),
-                    ("村级", p.village_notices if p.village_id else 1),
-                )
-                if n == 0
+                f"{level}级"
+                for level in levels
+                if getattr(p, f"n_{names[level]}") == 0 and (level == "县" or p.village_id)
             )
             yield _finding(
                 policy,
@@ -389,6 +419,7 @@ CHECKS: dict[str, Check] = {
     "tender_irregular": check_tender,
     "funds_held_at_township": check_township_holding,
     "payments": check_payments,
+    "payments_exceed_disbursement": check_payments_covered,
     "beneficiary_not_poor": check_beneficiaries,
     "notices": check_notices,
 }

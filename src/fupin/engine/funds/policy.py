@@ -137,6 +137,7 @@ def load_funds_policy(ref: str | Path = DEFAULT_POLICY) -> FundsPolicy:
         "notice_month_day",
         "tender_budget_min",
         "poor_statuses",
+        "project_notice_levels",
     )
     missing = [n for n in needed if n not in parameters]
     if missing:
