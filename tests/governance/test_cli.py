@@ -64,6 +64,11 @@ class TestTasksCommands:
         assert rows["13"]["due"] == "2017-12-31"
         assert rows["50"]["lead_units"] == "省委宣传部;市、县(市、区)党委和政府"
 
+    def test_overdue_lists_what_a_unit_leads_that_is_past_its_date(self, home):
+        result = fupin(home, "tasks", "overdue", "--unit", "省教育厅", "--date", "2017-11-01")
+        assert "逾期：1项" in result.stdout
+        assert "[seed-004 24] 2017-10-30" in result.stdout
+
     def test_an_unknown_list_is_refused(self, home, tmp_path):
         result = fupin(
             home,

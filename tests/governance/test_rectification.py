@@ -129,6 +129,20 @@ class TestRegisteringAndExporting:
         assert Problem.objects.open().filter(pk=p.pk).exists()
         assert p.get_source_kind_display() == "比对发现"
 
+    def test_a_finding_with_its_own_figures_exports_them_as_written(self, people, tmp_path):
+        do_register_problem(
+            acting_user=people["clerk"],
+            text="项目资金结转结余率超过8%",
+            source_kind="inspection",
+            source_ref="funds:carry_over:533124000000:2017",
+            region_code=LONGCHUAN,
+            figures=[{"规则": "结转结余率", "出处": "004 第31项", "金额": "120000"}],
+        )
+        out = write_ledger_xlsx(Problem.objects.filter(plan=None), tmp_path / "台账.xlsx")
+        row = list(load_workbook(out)["问题清单"].values)[1]
+        assert row[3] == "规则：结转结余率，出处：004 第31项，金额：120000"
+        assert row[4] == "督查巡查"
+
     def test_the_ledger_exports_as_the_three_lists_with_deadlines(self, people, tmp_path):
         out = write_ledger_xlsx(
             Problem.objects.filter(plan__key="seed-003"), tmp_path / "台账.xlsx"

@@ -52,11 +52,19 @@ def write_task_csv(list_key: str, path: str | Path) -> int:
     return len(rows)
 
 
-def _figures_text(figures: list[dict[str, Any]]) -> str:
-    return "；".join(
-        f"{f['indicator']}{f.get('text') or (str(f['op']) + str(f['value']) + f.get('unit', ''))}"
-        for f in figures
-    )
+def figure_text(f: dict[str, Any]) -> str:
+    """One measured figure: {indicator, op, value, unit, text} as the seeds write it, or any
+    other mapping (e.g. a funds finding's 规则/出处/金额) as 键：值 pairs."""
+    if "indicator" in f:
+        told = f.get("text") or f"{f.get('op', '')}{f.get('value', '')}{f.get('unit', '')}"
+        return f"{f['indicator']}{told}"
+    return "，".join(f"{k}：{v}" for k, v in f.items() if v not in (None, ""))
+
+
+def _figures_text(figures: list[dict[str, Any]] | dict[str, Any]) -> str:
+    if isinstance(figures, dict):
+        figures = [figures]
+    return "；".join(figure_text(f) for f in figures if isinstance(f, dict))
 
 
 def _sheet(

@@ -495,6 +495,12 @@ class Problem(models.Model):
         return self.status != "closed"
 
     @property
+    def figures_display(self) -> str:
+        from fupin.governance.exports import _figures_text
+
+        return _figures_text(self.figures)
+
+    @property
     def due_display(self) -> str:
         if self.long_term:
             return "长期坚持"
