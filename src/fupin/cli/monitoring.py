@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import click
 
@@ -63,8 +64,12 @@ def monitor() -> None:
 
 @monitor.command("scan")
 @_source_options
+@click.option(
+    "--baseline",
+    help="基期数据集或快照（只列出基期以来新出现的风险，如新患大病、新发生的收入下降）",
+)
 @click.option("--registry", is_flag=True, help="在登记系统中筛查并列为监测对象（写入数据库）")
-def scan_command(data, snapshot, region, as_of, policy_ref, as_json, registry) -> None:
+def scan_command(data, snapshot, region, as_of, policy_ref, as_json, baseline, registry) -> None:
     """按监测规则筛查已脱贫户，列出每户触发的规则。"""
     day = _date(as_of)
     if registry:
@@ -79,7 +84,23 @@ def scan_command(data, snapshot, region, as_of, policy_ref, as_json, registry) -
         return
     from fupin.engine.monitoring.scan import scan
 
-    hits = scan(_connection(data, snapshot), _policy(policy_ref), as_of=day, region=region or None)
+    base = None
+    if baseline:
+        from fupin.engine.dataset import is_snapshot
+
+        path = baseline
+        base = (
+            _connection(None, path)
+            if not Path(path).exists() or is_snapshot(Path(path))
+            else _connection(path, None)
+        )
+    hits = scan(
+        _connection(data, snapshot),
+        _policy(policy_ref),
+        as_of=day,
+        region=region or None,
+        baseline=base,
+    )
     if as_json:
         out = [
             {

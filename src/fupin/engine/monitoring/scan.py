@@ -127,8 +127,21 @@ def scan(
     as_of: dt.date,
     region: str | None = None,
     rules: list[str] | None = None,
+    baseline: duckdb.DuckDBPyConnection | None = None,
+    baseline_as_of: dt.date | None = None,
 ) -> list[RiskHit]:
-    """Every (household, rule) the monitoring rules raise, in household then rule order."""
+    """Every (household, rule) the monitoring rules raise, in household then rule order.
+
+    With a `baseline` (the same kind of data set at an earlier date: last year's snapshot, the
+    data before an update), only risks that are new since then are returned: a (household,
+    rule) pair the rules already raised on the baseline is left out. This is what makes an
+    illness, a disability or a drop in income *new*.
+    """
+    if baseline is not None:
+        before = scan(baseline, policy, as_of=baseline_as_of or as_of, region=region, rules=rules)
+        known = {(h.household_id, h.rule_id) for h in before}
+        now = scan(con, policy, as_of=as_of, region=region, rules=rules)
+        return [h for h in now if (h.household_id, h.rule_id) not in known]
     prepare(con, as_of=as_of, active_measure_years=int(policy.number("active_measure_years")))
     params = policy.values()
     parts: list[str] = []
