@@ -28,7 +28,7 @@ def spark_session() -> Any:
         _SESSION = (
             SparkSession.builder.master(os.environ.get("FUPIN_SPARK_MASTER", "local[2]"))
             .appName("fupin")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", os.environ.get("FUPIN_SPARK_PARTITIONS", "2"))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
