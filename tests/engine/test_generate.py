@@ -624,3 +624,5 @@ class TestOptions:
             generate(tmp_path, counties=1, households_per_county=10, province="99")
         with pytest.raises(ValueError):
             generate(tmp_path, counties=0, households_per_county=10)
+        with pytest.raises(ValueError, match="CSV"):
+            generate(tmp_path, counties=2, households_per_county=100_000, fmt="xlsx")

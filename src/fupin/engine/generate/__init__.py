@@ -93,6 +93,8 @@ __all__ = [
 DEFAULT_YEAR = 2019
 PLANTED_FILE = "planted.csv"
 WORKBOOK_NAME = "data.xlsx"
+# a sheet holds 1,048,576 rows; the medical roster has about 5.3 rows a household
+XLSX_MAX_HOUSEHOLDS = 150_000
 
 
 def reference_date(year: int = DEFAULT_YEAR) -> dt.date:
@@ -215,6 +217,10 @@ def generate(
         raise ValueError(f"数据年度应在2016年至今年之间：{year}")
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"format must be csv or xlsx: {fmt}")
+    if fmt == "xlsx" and counties * households_per_county > XLSX_MAX_HOUSEHOLDS:
+        raise ValueError(
+            f"XLSX 工作簿每张表最多约104万行，只适合不超过{XLSX_MAX_HOUSEHOLDS}户的小数据集，请改用 CSV"
+        )
     out = Path(out)
     if fmt == "xlsx" and out.suffix.lower() == ".xlsx":
         folder, book = out.parent, out
