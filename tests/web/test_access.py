@@ -32,7 +32,7 @@ GET_404 = [
     f"/regions/{dataset.TOWN}/book.pdf",
     "/regions/530000000000/",  # the outsider's own province is above their county
 ]
-POST_404 = ["/households/H001/reveal/", "/households/H001/adjust/"]
+POST_404 = ["/households/H001/reveal/", "/households/H001/adjust/", "/households/H001/visits/"]
 
 
 @pytest.mark.parametrize("url", GET_404)
@@ -43,11 +43,22 @@ def test_an_outsider_gets_404_for_a_page_of_another_county(client, outsider, url
 @pytest.mark.parametrize("url", POST_404)
 def test_an_outsider_gets_404_when_posting_to_another_countys_household(client, outsider, url):
     response = client_for(client, outsider).post(
-        url, {"kind": "标注脱贫", "year": "2018", "reason": "x"}
+        url,
+        {
+            "kind": "标注脱贫",
+            "year": "2018",
+            "reason": "x",
+            "visitor": "x",
+            "visited_on": "2018-01-01",
+            "findings": "x",
+        },
     )
     assert response.status_code == 404
     assert not AdjustmentRequest.objects.exists()
     assert not AuditLog.objects.filter(action="查看完整号码").exists()
+    from fupin.registry.models import Visit
+
+    assert not Visit.objects.exists()
 
 
 def test_an_outsider_cannot_edit_a_member_of_another_county(client, outsider):

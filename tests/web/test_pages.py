@@ -217,3 +217,29 @@ def test_region_pages_show_the_village_indicators_and_the_county_villages(client
     assert "集体经济收入" in village and "35000" in village and "/households/H001/" in village
     county = c.get(f"/regions/{dataset.COUNTY}/").content.decode()
     assert f"/regions/{dataset.TOWN}/" in county
+
+
+class TestVisits:
+    def test_a_clerk_records_a_visit_shown_in_the_household_file(self, client, clerk):
+        c = client_for(client, clerk)
+        c.post(
+            "/households/H001/visits/",
+            {
+                "visitor": "李明",
+                "visitor_role": "帮扶责任人",
+                "visited_on": "2018-03-01",
+                "findings": "猪仔长势良好",
+            },
+        )
+        text = c.get("/households/H001/").content.decode()
+        assert "猪仔长势良好" in text and "2018-03-01" in text
+
+    def test_a_visit_without_findings_is_not_saved(self, client, clerk):
+        from fupin.registry.models import Visit
+
+        c = client_for(client, clerk)
+        page = c.post(
+            "/households/H001/visits/", {"visitor": "李明", "visited_on": "2018-03-01"}, follow=True
+        )
+        assert "走访记录未保存" in page.content.decode()
+        assert not Visit.objects.exists()

@@ -36,6 +36,13 @@ def test_evaluating_the_latest_snapshot_fills_the_home_figures_and_search_filter
     assert "/households/H002/" not in failing
     by_income = c.get("/households/", {"criterion": "income"}).content.decode()
     assert "/households/H001/" in by_income and "/households/H003/" not in by_income
+    # the village and county pages show their own verdicts
+    village = c.get("/regions/530523100001/").content.decode()
+    section = village[village.index('id="region-verdict"') :]
+    assert "贫困村退出评估" in section and "达标" in section
+    county = c.get("/regions/530523000000/").content.decode()
+    section = county[county.index('id="region-verdict"') :]
+    assert "数据不全" in section and "缺少数据、无法判断" in section
 
 
 def test_a_clerk_cannot_run_the_evaluation(client, clerk):

@@ -145,3 +145,21 @@ class ExitVerdict(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "退出评估结论"
         indexes = [models.Index(fields=["region_code", "passed"])]
+
+
+class RegionVerdict(models.Model):
+    """A village's or county's exit verdict on the latest snapshot (see verdicts.refresh)."""
+
+    region_code = models.CharField("区划代码", max_length=12, unique=True)
+    level = models.CharField("级别", max_length=2)
+    passed = models.BooleanField("达标")
+    verdict = models.CharField("结论", max_length=20)
+    failed_criteria = models.CharField("未达标指标", max_length=500, blank=True, default="")
+    unknown_criteria = models.CharField("无法判断指标", max_length=500, blank=True, default="")
+    gaps = models.TextField("差距", blank=True, default="")
+    incidence = models.FloatField("贫困发生率（%）", null=True, blank=True)
+    snapshot = models.CharField("快照", max_length=100)
+    policy = models.CharField("政策", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "村县退出评估结论"

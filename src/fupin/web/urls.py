@@ -21,6 +21,7 @@ urlpatterns = [
         name="member_edit",
     ),
     path("households/<str:household_id>/adjust/", views.adjustment_request, name="adjust"),
+    path("households/<str:household_id>/visits/", views.visit_add, name="visit_add"),
     path("households/<str:household_id>/helpcard.pdf", views.help_card_pdf, name="helpcard"),
     path("adjustments/", views.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/review/", views.adjustment_review, name="review"),

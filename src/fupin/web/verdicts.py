@@ -58,14 +58,34 @@ def household_verdict(household_id: str, region_code: str) -> dict:
     return {"state": "已评估", "reason": "", "snapshot": snapshot["id"], **result}
 
 
-def criterion_names(policy_id: str) -> dict[str, str]:
+def criterion_names(policy_id: str, level: str = "household") -> dict[str, str]:
     try:
         from fupin.engine.policy.loading import load_policy
 
         policy = load_policy(policy_id)
     except Exception:
         return {}
-    return {c.id: c.name for c in policy.criteria.get("household", ())}
+    return {c.id: c.name for c in policy.criteria.get(level, ())}
+
+
+def region_verdict(code: str) -> dict | None:
+    """The stored verdict of a village or county, with its failed and unknown criteria named."""
+    from fupin.web.models import RegionVerdict
+
+    v = RegionVerdict.objects.filter(region_code=code).first()
+    if v is None:
+        return None
+    names = criterion_names(v.policy, "village" if v.level == "村" else "county")
+
+    def named(text: str) -> list[str]:
+        return [names.get(c, c) for c in text.split(";") if c]
+
+    return {
+        "v": v,
+        "failed": named(v.failed_criteria),
+        "unknown": named(v.unknown_criteria),
+        "gaps": [g for g in v.gaps.split("；") if g],
+    }
 
 
 def refresh(snapshot_id: str | None = None) -> dict[str, int]:
@@ -78,7 +98,7 @@ def refresh(snapshot_id: str | None = None) -> dict[str, int]:
     from django.db import transaction
 
     from fupin.engine.exit_evaluation import evaluate
-    from fupin.web.models import ExitVerdict
+    from fupin.web.models import ExitVerdict, RegionVerdict
 
     snapshot = latest_snapshot() if snapshot_id is None else {"id": snapshot_id}
     if snapshot is None:
@@ -101,6 +121,7 @@ def refresh(snapshot_id: str | None = None) -> dict[str, int]:
         by_policy.setdefault(policy_for(prefix.ljust(12, "0")), set()).add(prefix)
     counts: dict[str, int] = {}
     rows: list[ExitVerdict] = []
+    region_rows: list[RegionVerdict] = []
     for policy_id, prefixes in sorted(by_policy.items()):
         results = evaluate(str(snapshot["id"]), policy_id, as_of)
         n = 0
@@ -124,7 +145,28 @@ def refresh(snapshot_id: str | None = None) -> dict[str, int]:
                 )
             )
         counts[policy_id] = n
+        for level, table in (("村", results.villages), ("县", results.counties)):
+            for r in table.to_pylist():
+                if r["region_code"][:2] not in prefixes:
+                    continue
+                incidence = r.get("incidence")
+                region_rows.append(
+                    RegionVerdict(
+                        region_code=r["region_code"],
+                        level=level,
+                        passed=bool(r["passed"]),
+                        verdict=r["verdict"] or "",
+                        failed_criteria=r["failed_criteria"] or "",
+                        unknown_criteria=r["unknown_criteria"] or "",
+                        gaps=r["gaps"] or "",
+                        incidence=float(incidence) if incidence is not None else None,
+                        snapshot=str(snapshot["id"]),
+                        policy=policy_id,
+                    )
+                )
     with transaction.atomic():
         ExitVerdict.objects.all().delete()
         ExitVerdict.objects.bulk_create(rows, batch_size=5000)
+        RegionVerdict.objects.all().delete()
+        RegionVerdict.objects.bulk_create(region_rows, batch_size=5000)
     return counts

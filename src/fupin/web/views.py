@@ -22,7 +22,7 @@ from fupin.engine.standard_format import CAUSES, HOUSEHOLDS, MEMBERS, STATUSES
 from fupin.registry.actions import InvalidChange, do_update_household
 from fupin.registry.adjustments import KINDS, adjustment_changes, check_adjustment
 from fupin.registry.adjustments import update_member as registry_update_member
-from fupin.registry.models import Member, RecordVersion, Region
+from fupin.registry.models import Member, RecordVersion, Region, Visit
 from fupin.web import access, accounts, audit, editing, stats
 from fupin.web.masking import mask_field, mask_id, mask_phone
 from fupin.web.models import AdjustmentRequest, AuditLog
@@ -145,6 +145,10 @@ def region_page(request, code: str):
     region = access.region_or_404(request.user, code)
     ctx = _ctx(request, region=region, **_region_context(region))
     ctx["ancestors"] = [a for a in ctx["ancestors"] if access.in_scope(request.user, a.code)]
+    if region.level in ("村", "县"):
+        from fupin.web.verdicts import region_verdict
+
+        ctx["region_verdict"] = region_verdict(region.code)
     if region.level == "村":
         ctx["indicators"] = getattr(region, "indicators", None) if _has_indicators(region) else None
         ctx["work_teams"] = region.work_teams.all()
@@ -348,6 +352,8 @@ def _render_file(request, household, *, reveal: bool):
         adjustments=household.adjustments.all()[:20],
         kinds=KINDS,
         this_year=timezone.localdate().year,
+        today=timezone.localdate(),
+        visit_roles=[r for r, _ in Visit.visitor_role.field.choices],
         insured=[
             {
                 "name": m.name,
@@ -469,6 +475,38 @@ def member_edit(request, household_id: str, member_pk: int):
             errors=errors,
         ),
     )
+
+
+# ---- visits ----------------------------------------------------------------------------------
+
+
+@require_POST
+@access.permission_required("edit")
+def visit_add(request, household_id: str):
+    from django import forms
+
+    household = access.household_or_404(request.user, household_id)
+
+    class VisitForm(forms.ModelForm):
+        class Meta:
+            model = Visit
+            fields = ["visitor", "visitor_role", "visited_on", "findings", "problems", "follow_up"]
+
+    form = VisitForm(request.POST)
+    if form.is_valid():
+        visit = form.save(commit=False)
+        visit.household = household
+        visit.recorded_by = request.user
+        visit.helper = household.helper if visit.visitor_role == "帮扶责任人" else None
+        visit.save()
+        audit.log(request, "录入走访", f"户 {household_id}", f"{visit.visited_on} {visit.visitor}")
+        messages.success(request, "已录入走访记录")
+    else:
+        errors = "；".join(
+            f"{form.fields[k].label}：{'、'.join(v)}" for k, v in form.errors.items()
+        )
+        messages.error(request, f"走访记录未保存：{errors}")
+    return redirect("web:household", household_id=household_id)
 
 
 # ---- dynamic adjustment ----------------------------------------------------------------------
