@@ -185,6 +185,11 @@ def assess_command(
         click.echo(f"警告：{warning}", err=True)
     con, data_label = _open_data(data, snapshot)
     populations = county_populations(con) if con is not None else None
+    names: dict[str, str] = (
+        {str(c): str(n) for c, n in con.execute("SELECT code, name FROM regions").fetchall()}
+        if con is not None
+        else {}
+    )
     try:
         estimates = estimate_rates(findings, pol.rates, populations=populations)
         # village exit (seed 000 item 7(2)): each village's own households, households as units
@@ -227,10 +232,18 @@ def assess_command(
         populations,
         sources,
         village_decisions,
+        names,
     )
     if not no_pdf:
         write_report_pdf(
-            out / "report.pdf", pol, estimates, decisions, findings, sources, village_decisions
+            out / "report.pdf",
+            pol,
+            estimates,
+            decisions,
+            findings,
+            sources,
+            village_decisions,
+            names,
         )
     (out / "notes.txt").write_text("\n".join(estimates.notes) + "\n", encoding="utf-8")
     refused = [v for v in village_decisions if v.verdict == "不予出列"]

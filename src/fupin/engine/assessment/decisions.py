@@ -219,9 +219,12 @@ def judge_rule(rule: Rule, estimate: RateEstimate | None, why_missing: str = "")
         )
     compare = OPERATORS[rule.operator]
     ok = compare(estimate.estimate, rule.threshold)
-    interval = (
-        f"{estimate.estimate:.2%}（95%置信区间 {estimate.ci_low:.2%}–{estimate.ci_high:.2%}）"
-    )
+    if estimate.ci_method == "系统数据":
+        interval = f"{estimate.estimate:.2%}（系统数据：{estimate.note}）"
+    else:
+        interval = (
+            f"{estimate.estimate:.2%}（95%置信区间 {estimate.ci_low:.2%}–{estimate.ci_high:.2%}）"
+        )
     if not ok:
         return RuleResult(
             rule,

@@ -417,7 +417,7 @@ def _rule_rows(d: Decision) -> list[list[Any]]:
             [
                 r.rule.name,
                 _pct(e.estimate) if e else "—",
-                f"{_pct(e.ci_low)}–{_pct(e.ci_high)}" if e else "—",
+                f"{_pct(e.ci_low)}–{_pct(e.ci_high)}" if e and e.ci_method != "系统数据" else "—",
                 f"{OPERATOR_SIGN.get(r.rule.operator, r.rule.operator)}{r.rule.threshold:.0%}",
                 r.result,
                 r.rule.consequence,
@@ -454,6 +454,7 @@ def write_report_xlsx(
     populations: Mapping[str, Population] | None,
     sources: Mapping[str, str],
     villages: Sequence[VillageDecision] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -468,12 +469,15 @@ def write_report_xlsx(
     for k, v in sources.items():
         first.append([k, v])
     first.append([])
-    first.append(["区划代码", "结论", "理由"])
+    first.append(["区划代码", "名称", "结论", "理由"])
     for d in decisions:
-        first.append([d.region_code, d.verdict, "；".join(d.reasons)])
+        first.append(
+            [d.region_code, (names or {}).get(d.region_code, ""), d.verdict, "；".join(d.reasons)]
+        )
     first.column_dimensions["A"].width = 16
-    first.column_dimensions["B"].width = 26
-    first.column_dimensions["C"].width = 100
+    first.column_dimensions["B"].width = 16
+    first.column_dimensions["C"].width = 26
+    first.column_dimensions["D"].width = 100
 
     rates = book.create_sheet("三率一度")
     rates.append(["区划代码", "层级", *RATE_HEADER, "说明"])
@@ -550,13 +554,16 @@ def write_report_pdf(
     findings: pl.DataFrame,
     sources: Mapping[str, str],
     villages: Sequence[VillageDecision] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     from fupin.reports.pdf import Heading, Paragraph, Table, write_pdf
 
     wrong, missed = found_households(findings)
     blocks: list[Any] = [Paragraph("；".join(f"{k}：{v}" for k, v in sources.items()))]
     for number, d in enumerate(decisions, start=1):
-        blocks.append(Heading(f"{_chinese_number(number)}、{d.region_code} 评估结论：{d.verdict}"))
+        name = (names or {}).get(d.region_code, "")
+        where = f"{name}（{d.region_code}）" if name else d.region_code
+        blocks.append(Heading(f"{_chinese_number(number)}、{where}评估结论：{d.verdict}"))
         for reason in d.reasons:
             blocks.append(Paragraph(reason))
         blocks.append(
