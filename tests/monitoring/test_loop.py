@@ -269,3 +269,39 @@ class TestFigures:
         # the registry's measures are of 2018, no longer active; the new one is of this year
         assert driver(after, "measures").value > driver(before, "measures").value
         assert figures.stability_for_household(Household.objects.get(household_id="P0001")) is None
+
+
+def comparison_run(clerk):
+    from fupin.comparison.models import ComparisonRun, Finding
+
+    run = ComparisonRun.objects.create(
+        created_by=clerk, as_of=today(), rules="compare-yunnan-2017", data_source="x",
+        rosters_source="y",
+    )  # fmt: skip
+    for household_id, finding_id in (
+        ("S0001", "danger_house"),  # exited: a risk
+        ("P0001", "danger_house"),  # not exited: not a monitoring object
+        ("S0002", "id_invalid"),  # not a risk of returning to poverty
+        ("S0004", "disabled_mismatch"),  # exited: a risk
+    ):
+        Finding.objects.create(
+            run=run, finding_id=finding_id, finding_name=finding_id, severity="高",
+            kind="finding", household_id=household_id, region_code="530523100001",
+            detail="部门数据与登记不一致",
+        )  # fmt: skip
+    return run
+
+
+class TestComparisonFindings:
+    def test_findings_about_exited_households_become_risks_from_the_comparison(self, clerk):
+        run = comparison_run(clerk)
+        result = actions.do_import_comparison_findings(run, acting_user=clerk)
+        risks = {
+            (c.household_id, r.risk_type, r.source)
+            for c in Case.objects.all()
+            for r in c.risks.all()
+        }
+        assert risks == {("S0001", "灾害", "比对发现"), ("S0004", "残疾", "比对发现")}
+        assert len(result.new_cases) == 2
+        again = actions.do_import_comparison_findings(run, acting_user=clerk)
+        assert again.new_risks == 0 and Case.objects.count() == 2

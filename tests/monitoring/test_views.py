@@ -95,3 +95,11 @@ class TestMonitoringPages:
         ranking = c.get("/monitoring/follow-ups/").content.decode()
         assert ranking.index(county.DROP) < ranking.index(county.DISASTER)
         assert c.get("/monitoring/overdue/").status_code == 200
+
+    def test_the_clerk_imports_the_latest_comparison_findings(self, clerk):
+        from tests.monitoring.test_loop import comparison_run
+
+        comparison_run(clerk)
+        html = client_for(clerk).post("/monitoring/from-comparison/", follow=True).content.decode()
+        assert "新增监测对象2户" in html
+        assert 'data-household="S0001"' in html

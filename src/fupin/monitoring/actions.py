@@ -21,6 +21,7 @@ from fupin.engine.standard_format import MEASURE_KINDS
 from fupin.monitoring import data
 from fupin.monitoring.models import (
     REPORT_RISK_TYPES,
+    SOURCE_COMPARISON,
     SOURCE_REGISTRY,
     SOURCES,
     Case,
@@ -212,6 +213,66 @@ def do_scan_registry(region_code: str, *, acting_user, as_of: dt.date | None = N
         )
         _event(case, "规则识别", acting_user, rule=hit.rule_id, detail=hit.explanation())
         recent.add((hit.household_id, hit.rule_id))
+        result.new_risks += 1
+    return result
+
+
+# Comparison findings (fupin.comparison) that are a risk of returning to poverty when the
+# household has exited, and the risk type each one stands for.
+COMPARISON_RISKS = {
+    "danger_house": "灾害",  # 住建鉴定为危房：住房不安全
+    "disabled_mismatch": "残疾",  # 残联名单有而登记为非残疾：新发生的残疾
+    "dropout": "教育支出",  # 义务教育阶段辍学疑似
+    "uninsured_medical": "医疗支出",  # 未参加基本医疗保险：大额医疗支出无保障
+}
+COMPARISON_PREFIX = "比对:"
+
+
+@transaction.atomic
+def do_import_comparison_findings(
+    run, *, acting_user, region_code: str = "", as_of: dt.date | None = None
+) -> ScanResult:
+    """Turn the findings of a comparison run about exited households into risks (source
+    比对发现); a household already monitored for the same finding is skipped."""
+    as_of = as_of or data.today()
+    findings = run.findings.filter(finding_id__in=list(COMPARISON_RISKS)).exclude(household_id="")
+    if region_code:
+        from fupin.registry import regions
+
+        low, high = regions.subtree_range(region_code)
+        findings = findings.filter(region_code__gte=low, region_code__lte=high)
+    rows = list(findings.values_list("household_id", "finding_id", "finding_name", "detail"))
+    households = Household.objects.filter(
+        household_id__in={r[0] for r in rows}, status="已脱贫"
+    ).in_bulk()
+    known = set(
+        Risk.objects.filter(
+            case__household_id__in=list(households), rule_id__startswith=COMPARISON_PREFIX
+        )
+        .exclude(case__state__in=[Case.REMOVED, Case.DISMISSED, Case.RETURNED])
+        .values_list("case__household_id", "rule_id")
+    )
+    result = ScanResult(hits=len(rows))
+    for household_id, finding_id, name, detail in rows:
+        household = households.get(household_id)
+        rule_id = COMPARISON_PREFIX + finding_id
+        if household is None or (household_id, rule_id) in known:
+            result.skipped += 1
+            continue
+        case, created = _open_case(household=household, edge=None, on=as_of, user=acting_user)
+        if created:
+            result.new_cases.append(case.pk)
+        Risk.objects.create(
+            case=case,
+            risk_type=COMPARISON_RISKS[finding_id],
+            source=SOURCE_COMPARISON,
+            rule_id=rule_id,
+            detail=f"{name}：{detail}",
+            detected_on=as_of,
+            recorded_by=_user(acting_user),
+        )
+        _event(case, "比对识别", acting_user, finding=finding_id, run=run.pk)
+        known.add((household_id, rule_id))
         result.new_risks += 1
     return result
 

@@ -7,6 +7,7 @@ from fupin.monitoring import network_views, views
 monitoring_patterns = [
     path("", views.index, name="index"),
     path("scan/", views.scan, name="scan"),
+    path("from-comparison/", views.from_comparison, name="from_comparison"),
     path("report/", views.report, name="report"),
     path("overdue/", views.overdue, name="overdue"),
     path("follow-ups/", views.ranking, name="ranking"),

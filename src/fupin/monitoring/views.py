@@ -97,6 +97,30 @@ def scan(request: HttpRequest) -> HttpResponse:
     return redirect(f"/monitoring/?region={code}" if code else "/monitoring/")
 
 
+@require_POST
+@permission_required(ACT)
+def from_comparison(request: HttpRequest) -> HttpResponse:
+    """Risks from the latest comparison run (department data): 比对发现."""
+    code = _scope(request)
+    target = f"/monitoring/?region={code}" if code else "/monitoring/"
+    from django.apps import apps
+
+    if not apps.is_installed("fupin.comparison"):
+        messages.error(request, "未安装部门数据比对模块")
+        return redirect(target)
+    run = apps.get_model("comparison", "ComparisonRun").objects.first()
+    if run is None:
+        messages.error(request, "还没有部门数据比对结果，请先运行 fupin compare --store")
+        return redirect(target)
+    result = actions.do_import_comparison_findings(run, acting_user=request.user, region_code=code)
+    messages.success(
+        request,
+        f"比对发现（{run}）：相关{result.hits}条，新增监测对象{len(result.new_cases)}户、"
+        f"新增风险{result.new_risks}条，跳过{result.skipped}条（非已脱贫户或已在监测）。",
+    )
+    return redirect(target)
+
+
 def _risk_types() -> list[str]:
     return list(dict.fromkeys([*data.policy().risk_types, *REPORT_RISK_TYPES]))
 
