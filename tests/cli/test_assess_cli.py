@@ -298,3 +298,61 @@ class TestScore:
         )
         totals = [r for r in read_csv(out / "scores.csv") if r["component"] == "总分"]
         assert {r["region_code"] for r in totals} == {"130700000000", "130200000000"}
+
+
+class TestSnapshot:
+    def test_sample_reads_a_frozen_snapshot_by_its_id(self, tmp_path: Path) -> None:
+        import json
+
+        from fupin.engine.dataset import open_dataset
+
+        county = synthetic_county(4, villages=50)
+        data = county.write_dataset(tmp_path / "data")
+        snapshot = tmp_path / "home" / "snapshots" / "snap-2017"
+        snapshot.mkdir(parents=True)
+        con = open_dataset(data)
+        for table in ("regions", "households", "members", "villages"):
+            con.execute(f"COPY {table} TO '{snapshot / (table + '.parquet')}' (FORMAT parquet)")
+        (snapshot / "manifest.json").write_text(
+            json.dumps({"as_of": "2017-12-31"}), encoding="utf-8"
+        )
+        plan = tmp_path / "plan.xlsx"
+        result = fupin(
+            tmp_path / "home",
+            "sample",
+            "--snapshot",
+            "snap-2017",
+            "--county",
+            "530102000000",
+            "--households",
+            "600",
+            "--seed",
+            "9",
+            "--out",
+            str(plan),
+        )
+        assert result.returncode == 0, result.stderr
+        about = {
+            r[0]: r[1]
+            for r in load_workbook(plan, read_only=True)["抽样说明"].iter_rows(values_only=True)
+            if r and r[0]
+        }
+        assert about["数据快照"] == "snap-2017"
+        assert about["随机种子"] == 9
+        assert about["实际调查户数"] >= 600
+
+    def test_an_unknown_snapshot_is_refused_in_chinese(self, tmp_path: Path) -> None:
+        result = fupin(
+            tmp_path,
+            "sample",
+            "--snapshot",
+            "nope",
+            "--county",
+            "530102",
+            "--seed",
+            "1",
+            "--out",
+            str(tmp_path / "p.xlsx"),
+        )
+        assert result.returncode != 0
+        assert "找不到快照" in result.stderr
