@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fupin.governance.actions import do_add_evidence, do_record_exit_step, do_start_county_exit
 from fupin.governance.models import Problem, Task
@@ -168,3 +169,68 @@ class TestExitPages:
         r = login(client, people["clerk"]).get("/governance/circular.pdf?month=2018-06")
         assert r.status_code == 200
         assert b"".join(r.streaming_content).startswith(b"%PDF")
+
+
+class TestRecordingExitSteps:
+    def advance_to_verification(self, ce, user):
+        for step, day, docs in (
+            ("application", dt.date(2018, 12, 10), ["退出申请报告"]),
+            ("city_review", dt.date(2018, 12, 28), []),
+        ):
+            do_record_exit_step(ce, acting_user=user, step=step, decided_on=day, documents=docs)
+
+    def test_the_province_records_verification_and_a_2_4_percent_county_is_stopped(
+        self, client, people, county_exit
+    ):
+        self.advance_to_verification(county_exit, people["province"])
+        r = login(client, people["province"]).post(
+            f"/governance/exits/{county_exit.pk}/record/",
+            {
+                "step": "provincial_verification",
+                "decided_on": "2019-02-15",
+                "deciding_body": "省扶贫开发领导小组",
+                "incidence": "2.4",
+                "documents": ["全国扶贫开发信息系统数据"],
+            },
+            follow=True,
+        )
+        text = r.content.decode()
+        assert "不予退出" in text and "贫困发生率超过2%" in text
+        county_exit.refresh_from_db()
+        assert county_exit.outcome == "rejected"
+        step = county_exit.steps.get(step="provincial_verification")
+        assert (step.decided_by, step.figures["incidence"]) == (people["province"], 2.4)
+
+    def test_an_uploaded_application_report_is_kept_with_the_step(
+        self, client, people, county_exit, fupin_home
+    ):
+        login(client, people["province"]).post(
+            f"/governance/exits/{county_exit.pk}/record/",
+            {
+                "step": "application",
+                "decided_on": "2018-12-12",
+                "documents": ["退出申请报告"],
+                "files": SimpleUploadedFile("申请报告.pdf", b"%PDF-1.4 report"),
+            },
+        )
+        step = county_exit.steps.get(step="application")
+        doc = step.files.get()
+        assert (fupin_home / "media" / doc.file.name).read_bytes() == b"%PDF-1.4 report"
+        assert "申请报告.pdf" in step.documents
+
+    def test_a_clerk_without_the_reviewer_role_cannot_record_a_step(
+        self, client, people, county_exit
+    ):
+        r = login(client, people["clerk"]).post(
+            f"/governance/exits/{county_exit.pk}/record/",
+            {"step": "application", "decided_on": "2018-12-12", "documents": ["退出申请报告"]},
+        )
+        assert r.status_code == 403
+        assert not county_exit.steps.filter(step="application").exists()
+
+    def test_the_outsider_cannot_record_a_step(self, client, people, county_exit):
+        r = login(client, people["outsider"]).post(
+            f"/governance/exits/{county_exit.pk}/record/",
+            {"step": "application", "decided_on": "2018-12-12", "documents": ["退出申请报告"]},
+        )
+        assert r.status_code == 404

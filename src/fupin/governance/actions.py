@@ -21,6 +21,7 @@ from fupin.governance.models import (
     AuditEntry,
     CountyExit,
     Evidence,
+    ExitDocument,
     ExitStep,
     GovernanceMembership,
     HouseholdExit,
@@ -354,6 +355,7 @@ def do_record_exit_step(
     figures: dict[str, Any] | None = None,
     note: str = "",
     outcome: str | None = None,
+    files: Iterable[tuple[str, bytes | File]] = (),
 ) -> ExitStep:
     """Record the decision of the county's current step; the policy's checks decide the outcome.
 
@@ -362,7 +364,8 @@ def do_record_exit_step(
     """
     proc = procedure.load(county_exit.policy)
     figures = dict(figures or {})
-    documents = list(documents)
+    files = list(files)
+    documents = list(documents) + [name for name, _ in files if name not in documents]
     with transaction.atomic():
         ce = CountyExit.objects.select_for_update().get(pk=county_exit.pk)
         if ce.outcome:
@@ -406,6 +409,10 @@ def do_record_exit_step(
             late=bool(deadline and decided_on > deadline),
             deadline=deadline,
         )
+        for name, content in files:
+            doc = ExitDocument(step=record, name=name)
+            f = content if isinstance(content, File) else ContentFile(content)
+            doc.file.save(name, f, save=True)
         if verdict.outcome == "passed":
             nxt = proc.next_step(s.id, national=ce.national)
             if nxt is None:

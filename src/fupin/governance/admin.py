@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from fupin.governance import models
+from fupin.governance import models, procedure
 
 
 class ContactInline(admin.TabularInline):
@@ -120,9 +120,17 @@ class ExitStepInline(admin.TabularInline):
 
 @admin.register(models.CountyExit)
 class CountyExitAdmin(admin.ModelAdmin):
+    """Steps are recorded on the county exit page (the policy's rules decide them), not here."""
+
     list_display = ["county_name", "county_code", "year", "national", "state", "outcome"]
     readonly_fields = ["state", "outcome"]
     inlines = [ExitStepInline]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:
+            obj.policy = obj.policy or procedure.DEFAULT_POLICY
+            obj.state = procedure.load(obj.policy).first.id
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(models.HouseholdExit)

@@ -619,6 +619,19 @@ class ExitStep(models.Model):
         ordering = ["decided_on", "id"]
 
 
+class ExitDocument(models.Model):
+    """A document a step was decided on (申请报告, 初审意见, 评估报告…), uploaded."""
+
+    step = models.ForeignKey(
+        ExitStep, verbose_name="环节记录", on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField("文件", upload_to="governance/exits/%Y/", storage=media_storage)
+    name = models.CharField("文件名称", max_length=200)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "退出环节文件"
+
+
 class HouseholdExit(models.Model):
     """贫困户退出 in a year: 民主评议 → 村内公示 → 乡镇审核 → 县级审定 (then 标注脱贫)."""
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("ledger/<int:pk>/<str:what>/", views.problem_action, name="problem_action"),
     path("exits/", views.exit_list, name="exits"),
     path("exits/<int:pk>/", views.exit_detail, name="exit"),
+    path("exits/<int:pk>/record/", views.exit_record, name="exit_record"),
     path("circular.<str:fmt>", views.circular, name="circular"),
 ]

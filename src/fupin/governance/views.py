@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fupin.governance import actions, circulars, exports
+from fupin.governance import actions, circulars, exports, procedure
 from fupin.governance.access import access_by_id, scoped, user_organisations
 from fupin.governance.models import CountyExit, Organisation, Problem, Task
 from fupin.registry.regions import subtree_range
@@ -257,11 +257,73 @@ def exit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def exit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ce = access_by_id(CountyExit.objects.all(), request.user, pk)
+    current = None if ce.outcome else procedure.load(ce.policy).step(ce.state)
     return render(
         request,
         "governance/exit_detail.html",
-        {"exit": ce, "timeline": actions.exit_timeline(ce, timezone.localdate())},
+        {
+            "exit": ce,
+            "timeline": actions.exit_timeline(ce, timezone.localdate()),
+            "current": current,
+            "can_record": current is not None and actions.can_approve(request.user),
+            "today": timezone.localdate(),
+        },
     )
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def exit_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the current step's decision; the policy's rules decide verification outcomes."""
+    ce = access_by_id(CountyExit.objects.all(), request.user, pk)
+    if not actions.can_approve(request.user):
+        return HttpResponse("只有审核人或负责人可以录入退出环节", status=403)
+    p = request.POST
+    figures: dict[str, object] = {}
+    for name in ("incidence", "wrong_exit_rate", "missed_rate", "recognition"):
+        if _number(p.get(name)) is not None:
+            figures[name] = _number(p.get(name))
+    summary = request.FILES.get("summary")
+    try:
+        if summary is not None and "incidence" not in figures:
+            path = Path(tempfile.mkdtemp()) / "summary.json"
+            path.write_bytes(summary.read())
+            figures["incidence"] = procedure.incidence_from_summary(path, ce.county_code)
+            figures["incidence_source"] = summary.name
+        if p.get("procedure_compliant") == "no":
+            figures["procedure_compliant"] = False
+        if p.get("materials_complete") == "no":
+            figures["materials_complete"] = False
+        documents = p.getlist("documents") + [
+            d.strip() for d in p.get("other_documents", "").split("、") if d.strip()
+        ]
+        decided_on = _date(p.get("decided_on"))
+        if decided_on is None:
+            raise actions.GovernanceError("请填写决定日期")
+        record = actions.do_record_exit_step(
+            ce,
+            acting_user=request.user,
+            step=p.get("step", ""),
+            decided_on=decided_on,
+            deciding_body=p.get("deciding_body", ""),
+            documents=documents,
+            figures=figures,
+            note=p.get("note", ""),
+            files=[(f.name, f) for f in request.FILES.getlist("files")],
+        )
+    except (actions.GovernanceError, procedure.ProcedureError) as exc:
+        messages.error(request, str(exc))
+    else:
+        level = messages.error if record.outcome == "rejected" else messages.success
+        level(request, f"{record.step_name}：{record.get_outcome_display()}。{record.message}")
+    return redirect("governance:exit", pk=pk)
 
 
 @login_required
