@@ -10,6 +10,7 @@ import click
 from fupin.cli.django_setup import setup_django
 
 DEMO_SEED = 2017
+DEMO_YEAR = 2017  # the year of yunnan-2017, the demo county's exit standard
 
 
 @click.command("serve")
@@ -30,7 +31,6 @@ def serve_command(host: str, port: int) -> None:
 def demo_command(households: int, serve: bool, port: int) -> None:
     """生成一个演示县，导入、冻结快照、创建演示账号，然后启动网站。"""
     setup_django()
-    from django.utils import timezone
 
     from fupin import config
     from fupin.registry.freezing import freeze, list_snapshots
@@ -43,7 +43,7 @@ def demo_command(households: int, serve: bool, port: int) -> None:
         click.echo(f"生成演示数据：{households} 户 → {data}")
         _generate(data, households)
         click.echo("导入演示数据……")
-        result = import_dataset(data, progress=True)
+        result = import_dataset(data, progress=True, effective=_demo_day())
         if not result.committed:
             for problem in result.problems[:20]:
                 click.echo(str(problem), err=True)
@@ -52,10 +52,14 @@ def demo_command(households: int, serve: bool, port: int) -> None:
         click.echo(f"已导入：{added}")
     else:
         click.echo(f"数据库中已有数据（{Household.objects.count()} 户），跳过生成与导入。")
-    today = timezone.localdate()
-    if not any(s["as_of"] == today.isoformat() for s in list_snapshots()):
-        folder = freeze(today)
+    # The demo data describe the registry at the end of DEMO_YEAR: they are imported as of that
+    # day and frozen as the year-end snapshot (年度数据冻结) the evaluation runs on.
+    day = _demo_day()
+    snapshot = next((s for s in list_snapshots() if s["as_of"] == day.isoformat()), None)
+    if snapshot is None:
+        folder = freeze(day)
         click.echo(f"已冻结快照 {folder.name}")
+        _after_freeze(folder.name, data, day)
     logins = _demo_logins()
     click.echo("")
     click.echo("演示账号（用户名 / 密码）：")
@@ -68,11 +72,62 @@ def demo_command(households: int, serve: bool, port: int) -> None:
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
 
 
+def _demo_day():  # type: ignore[no-untyped-def]
+    from fupin.engine.generate import reference_date
+
+    return reference_date(DEMO_YEAR)
+
+
+def _after_freeze(snapshot_id: str, data: Path, day) -> None:  # type: ignore[no-untyped-def]
+    """Fill the other parts of the site from the demo county: verdicts, tasks, funds, findings."""
+    from fupin.web.verdicts import refresh
+
+    counts = refresh(snapshot_id)
+    click.echo(f"已按退出标准评估快照 {snapshot_id}：{counts}")
+
+    from fupin.governance.seeds import load_seeds
+
+    click.echo(f"已导入种子任务清单与整改方案：{load_seeds()}")
+
+    from fupin.funds.demo import generate_funds
+    from fupin.registry.models import Region
+
+    county = Region.objects.filter(level="县").order_by("code").first()
+    if county is not None:
+        generate_funds(county.code, seed=DEMO_SEED)
+        click.echo(f"已生成{county.name}的项目与资金数据")
+
+    if (data / "roster_medical.csv").exists():
+        _compare(snapshot_id, data, day)
+
+
+def _compare(snapshot_id: str, data: Path, day) -> None:  # type: ignore[no-untyped-def]
+    from fupin.comparison.storing import store_findings
+    from fupin.engine.comparison.matching import MatchSettings
+    from fupin.engine.comparison.rosters import import_rosters, load_rosters
+    from fupin.engine.comparison.rules import load_rules
+    from fupin.engine.comparison.run import compare
+    from fupin.engine.dataset import open_dataset, resolve_snapshot
+
+    con = open_dataset(resolve_snapshot(snapshot_id))
+    load_rosters(con, import_rosters(data))
+    result = compare(
+        con, as_of=day, rules=load_rules("compare-yunnan-2017"), settings=MatchSettings()
+    )
+    run = store_findings(result, data_source=f"snapshot:{snapshot_id}", rosters_source=str(data))
+    click.echo(f"已与部门数据比对：{run.findings.count()} 条发现")
+
+
 def _generate(out: Path, households: int) -> None:
     from fupin.engine import generate
 
     generate.generate(
-        out, counties=1, households_per_county=households, seed=DEMO_SEED, progress=True
+        out,
+        counties=1,
+        households_per_county=households,
+        seed=DEMO_SEED,
+        year=DEMO_YEAR,
+        progress=True,
     )
 
 
