@@ -409,6 +409,7 @@ def _svy_total(sample: Any, var: str) -> tuple[float, float | None]:
     return float(row["se"]), _deff(row.get("deff"))
 
 
+_INCIDENCE_NEEDS = ("missed_rate", "wrong_exit_rate")
 _KEEP = {"province": 2, "city": 4, "county": 6, "village": 12}
 
 
@@ -465,7 +466,9 @@ def estimate_rates(
         if absent:
             notes.append("以下县没有建档立卡人口数据，综合贫困发生率未计算：" + "、".join(absent))
     # svy infers metadata for every column it is given: hand it only what the estimates use
-    columns = ["_w", "_stratum", "_psu", "region_code", *_NUM.values(), *_DEN.values()]
+    used = [i for i in SAMPLE_INDICATORS if i in wanted or (incidence and i in _INCIDENCE_NEEDS)]
+    columns = ["_w", "_stratum", "_psu", "region_code"]
+    columns += [_NUM[i] for i in used] + [_DEN[i] for i in used]
     rates: list[RateEstimate] = []
     singletons = 0
     for level in levels:
@@ -478,12 +481,12 @@ def estimate_rates(
                 part,
                 region,
                 level,
-                wanted,
+                used,
                 params,
                 simple,
                 populations if incidence else None,
             )
-            rates.extend(found)
+            rates.extend(r for r in found if r.indicator in indicators)
             singletons = max(singletons, lonely) if level != "county" else singletons + lonely
     if singletons:
         notes.append(

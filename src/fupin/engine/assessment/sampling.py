@@ -206,29 +206,31 @@ def pps_systematic(
 def _allocate(
     total: int, shares: np.ndarray, minimum: np.ndarray, maximum: np.ndarray
 ) -> np.ndarray:
-    """Largest-remainder allocation of `total` in proportion to `shares`, within bounds."""
-    alloc = np.minimum(minimum.copy(), maximum)
-    remaining = total - int(alloc.sum())
+    """Largest-remainder allocation of `total` in proportion to `shares`, within bounds.
+
+    Plain Python: the arrays are a few elements long (strata, statuses) and numpy's per-call
+    cost would dominate."""
+    share = [float(x) for x in shares]
+    top = [int(x) for x in maximum]
+    alloc = [min(int(a), b) for a, b in zip(minimum, top, strict=True)]
+    remaining = total - sum(alloc)
     while remaining > 0:
-        room = alloc < maximum
-        if not room.any():
+        room = [i for i in range(len(alloc)) if alloc[i] < top[i]]
+        if not room:
             break
-        s = np.where(room, shares, 0.0)
-        if s.sum() <= 0:
-            s = room.astype(float)
-        target = alloc + remaining * s / s.sum()
-        add = np.minimum(np.floor(target) - alloc, maximum - alloc).clip(min=0).astype(int)
-        if add.sum() == 0:
-            frac = np.where(room, target - np.floor(target), -1.0)
-            add[int(np.argmax(frac))] = 1
-        add = np.minimum(add, maximum - alloc)
-        if add.sum() > remaining:
-            add = np.zeros_like(add)
-            add[int(np.argmax(np.where(room, s, -1.0)))] = 1
-        alloc = alloc + add
-        remaining = total - int(alloc.sum())
-    result: np.ndarray = alloc
-    return result
+        weight = {i: share[i] for i in room}
+        if sum(weight.values()) <= 0:
+            weight = dict.fromkeys(room, 1.0)
+        scale = remaining / sum(weight.values())
+        quota = {i: weight[i] * scale for i in room}
+        add = {i: min(int(quota[i]), top[i] - alloc[i]) for i in room}
+        if sum(add.values()) == 0:
+            best = max(room, key=lambda i: (quota[i] - int(quota[i]), weight[i]))
+            add = {best: 1}
+        for i, a in add.items():
+            alloc[i] += a
+        remaining = total - sum(alloc)
+    return np.array(alloc, dtype=np.int64)
 
 
 # --- drawing a plan ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,15 @@ class SyntheticCounty:
     def true_missed_rate(self) -> float:
         non = self.nonregistered
         return int(non["missed_people"].sum()) / int(non["people"].sum())
+
+    @cached_property
+    def nonregistered_ranges(self) -> dict[str, tuple[int, int]]:
+        """village -> the rows of its non-registered households (stored village by village)."""
+        out: dict[str, tuple[int, int]] = {}
+        for i, code in enumerate(self.nonregistered["region_code"].to_list()):
+            lo, _ = out.get(code, (i, i))
+            out[code] = (lo, i + 1)
+        return out
 
     def frame(self) -> Frame:
         return Frame(
@@ -256,18 +266,12 @@ def fill_survey(plan: Plan, county: SyntheticCounty, seed: int) -> pl.DataFrame:
     )
     slots = units.filter(~pl.col("registered"))
     non = county.nonregistered
-    codes = non["region_code"].to_numpy()
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
+    ranges = county.nonregistered_ranges
     picks: list[int] = []
-    slot_codes = slots["region_code"].to_numpy()
-    for code in np.unique(slot_codes):
-        k = int((slot_codes == code).sum())
-        lo, hi = (
-            np.searchsorted(sorted_codes, code, "left"),
-            np.searchsorted(sorted_codes, code, "right"),
-        )
-        picks.extend(order[lo + rng.choice(hi - lo, k, replace=False)].tolist())
+    codes, counts = np.unique(slots["region_code"].to_numpy(), return_counts=True)
+    for code, k in zip(codes, counts, strict=True):
+        lo, hi = ranges[str(code)]
+        picks.extend((lo + rng.choice(hi - lo, int(k), replace=False)).tolist())
     chosen = non[picks]
     slots = slots.sort("region_code", maintain_order=True)
     nonreg = pl.DataFrame(
