@@ -157,6 +157,10 @@ class TestExitPages:
         assert "自查和整改" in text and "县级申请" in text and "2018-12-15" in text
         assert "国家抽查" not in text  # a provincial poor county
 
+    def test_the_exit_list_shows_where_each_county_stands(self, client, people, county_exit):
+        text = login(client, people["clerk"]).get("/governance/exits/").content.decode()
+        assert "陇川县" in text and "县级申请" in text
+
     def test_the_outsider_gets_404_on_the_county_exit_page(self, client, people, county_exit):
         r = login(client, people["outsider"]).get(f"/governance/exits/{county_exit.pk}/")
         assert r.status_code == 404

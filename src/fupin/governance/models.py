@@ -584,6 +584,15 @@ class CountyExit(models.Model):
     def region_code(self) -> str:
         return self.county_code
 
+    @property
+    def state_name(self) -> str:
+        from fupin.governance import procedure
+
+        try:
+            return procedure.load(self.policy).step(self.state).name
+        except procedure.ProcedureError:
+            return self.state
+
 
 class ExitStep(models.Model):
     """One decision in a county's exit: who decided, when, on what documents, with what figures."""

@@ -96,10 +96,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = access_by_id(Task.objects.select_related("task_list", "parent"), request.user, pk)
+    own = set(user_organisations(request.user))
     mine = [
-        u.organisation
-        for u in task.units.select_related("organisation")
-        if u.organisation in set(user_organisations(request.user))
+        u.organisation for u in task.units.select_related("organisation") if u.organisation in own
     ]
     return render(
         request,
