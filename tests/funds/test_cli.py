@@ -55,6 +55,13 @@ def test_a_county_gets_demo_funds_passes_the_checks_and_prints_its_notices(home,
     rows = list(load_workbook(exported)[SHEET].iter_rows(values_only=True))
     assert rows[0][0] == "项目编号" and len(rows) > 1
 
+    money = tmp_path / "money.xlsx"
+    assert (
+        fupin(home, "funds", "export-money", str(money), "--county", dataset.COUNTY).returncode == 0
+    )
+    again = fupin(home, "funds", "import-money", str(money))
+    assert again.returncode == 0 and "资金台账已导入" in again.stdout, again.stderr
+
     report = fupin(
         home,
         "funds",

@@ -45,6 +45,38 @@ def export_command(workbook: Path, region: str | None, year: int | None) -> None
     click.echo(f"已导出{count}个项目 → {workbook}")
 
 
+@funds_group.command("import-money")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_money_command(workbook: Path) -> None:
+    """导入资金台账（XLSX：资金下达、资金拨付、到户资金、结转结余），全部通过检查才写入。"""
+    setup_django()
+    from fupin.funds.money_io import import_money
+
+    result = import_money(workbook)
+    if not result.committed:
+        for problem in result.problems[:200]:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"资金台账未导入：发现{len(result.problems)}个问题，未写入任何数据"
+        )
+    click.echo("资金台账已导入：" + "，".join(f"{k}{v}行" for k, v in result.counts.items()))
+
+
+@funds_group.command("export-money")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--county", required=True, help="县区划代码")
+def export_money_command(workbook: Path, county: str) -> None:
+    """导出一个县的资金台账（XLSX，可再导入）。"""
+    setup_django()
+    from fupin.funds.money_io import export_money
+    from fupin.registry.models import Region
+
+    if not Region.objects.filter(code=county, level="县").exists():
+        raise click.ClickException(f"区划代码 {county} 不是系统中的县")
+    counts = export_money(workbook, county)
+    click.echo("已导出：" + "，".join(f"{k}{v}行" for k, v in counts.items()) + f" → {workbook}")
+
+
 def _date(value: str | None) -> dt.date | None:
     if not value:
         return None

@@ -71,6 +71,7 @@ def do_disburse(
     project: Project | None = None,
     township: Region | None = None,
     payee: str = "",
+    voucher: str = "",
 ) -> Disbursement:
     """拨付 from an allocation; never more than what is left of it."""
     amount = f.yuan(amount)

@@ -145,12 +145,14 @@ def generate_funds(
         payee: str = "",
     ) -> Disbursement:
         counts["disbursements"] += 1
+        voucher = f"BF{county_code[:6]}-{counts['disbursements']:05d}"
         paid_on = on + dt.timedelta(days=rng.randint(3, 15)) if via else None
         return Disbursement.objects.create(
             allocation=allocation,
             project=project,
             township=via,
             payee=payee,
+            voucher=voucher,
             disbursed_on=on,
             township_paid_on=paid_on,
             amount=_fen(fen),

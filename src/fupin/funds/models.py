@@ -144,6 +144,7 @@ class Disbursement(models.Model):
         related_name="township_disbursements",
     )
     payee = models.CharField("收款单位", max_length=200, blank=True, default="")
+    voucher = models.CharField("拨付凭证号", max_length=100, blank=True, default="", db_index=True)
     disbursed_on = models.DateField("拨付日期")
     township_paid_on = models.DateField("乡镇拨出日期", null=True, blank=True)
     amount = models.DecimalField("金额（元）", max_digits=16, decimal_places=2)

@@ -9,6 +9,7 @@ households) and writes all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,68 +138,96 @@ def check_row(values: dict[str, Value]) -> list[tuple[str, str]]:
 
 def read_projects(path: Path) -> tuple[list[ProjectRow], list[Problem]]:
     """Every row of the 项目库 sheet, typed, and every problem found (file, row, column)."""
+    sheets, problems = read_sheets(path, [PROJECT_TABLE], single_sheet_ok=True)
+    rows = sheets.get(PROJECT_TABLE.label, [])
+    for r in rows:
+        for name, message in check_row(r.values):
+            shown = "" if r.values.get(name) is None else str(r.values[name])
+            problems.append(
+                Problem(path.name, r.row, PROJECT_TABLE.field(name).label, shown, message)
+            )
+    return rows, problems
+
+
+def read_sheets(
+    path: Path, tables: list[Table], *, single_sheet_ok: bool = False, optional: bool = False
+) -> tuple[dict[str, list[ProjectRow]], list[Problem]]:
+    """Typed rows of each table's sheet (named by the table's label), keyed by that label.
+
+    Problems name the file, row and column in Chinese; a key field repeated within a sheet is a
+    problem too. With optional, a missing sheet is simply absent from the result.
+    """
     label = path.name
+    out: dict[str, list[ProjectRow]] = {}
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [Problem(label, 0, "", "", f"无法作为Excel工作簿打开（{type(exc).__name__}）")]
+        return out, [Problem(label, 0, "", "", f"无法作为Excel工作簿打开（{type(exc).__name__}）")]
+    problems: list[Problem] = []
     try:
-        if SHEET in workbook.sheetnames:
-            sheet = workbook[SHEET]
-        elif len(workbook.sheetnames) == 1:
-            sheet = workbook[workbook.sheetnames[0]]
-        else:
-            return [], [Problem(label, 0, "", "", f"找不到名为“{SHEET}”的工作表")]
-        lines = sheet.iter_rows(values_only=True)
-        header = next(lines, None)
-        if header is None:
-            return [], [Problem(label, 1, "", "", "工作表是空的")]
-        by_label = {f.label: f for f in PROJECT_TABLE.fields} | {
-            f.name: f for f in PROJECT_TABLE.fields
-        }
-        columns: dict[int, Field] = {}
-        problems: list[Problem] = []
-        for index, title in enumerate(header):
-            text = "" if title is None else str(title).strip()
-            if not text:
+        for table in tables:
+            if table.label in workbook.sheetnames:
+                sheet = workbook[table.label]
+            elif single_sheet_ok and len(workbook.sheetnames) == 1:
+                sheet = workbook[workbook.sheetnames[0]]
+            elif optional:
                 continue
-            f = by_label.get(text)
-            if f is None:
-                problems.append(Problem(label, 1, text, "", "不认识的列名"))
             else:
-                columns[index] = f
-        present = {f.name for f in columns.values()}
-        for f in PROJECT_TABLE.fields:
-            if f.required and f.name not in present:
-                problems.append(Problem(label, 1, f.label, "", "缺少必需的列"))
-        if problems:
-            return [], problems
-        rows: list[ProjectRow] = []
-        seen: dict[str, int] = {}
-        for number, line in enumerate(lines, start=2):
-            if line is None or all(c is None or str(c).strip() == "" for c in line):
+                problems.append(Problem(label, 0, "", "", f"找不到名为“{table.label}”的工作表"))
                 continue
-            values: dict[str, Value] = {f.name: None for f in PROJECT_TABLE.fields}
-            for index, f in columns.items():
-                cell = line[index] if index < len(line) else None
-                try:
-                    values[f.name] = parse_cell(f, cell)
-                except CellError as exc:
-                    shown = "" if cell is None else str(cell)
-                    problems.append(Problem(label, number, f.label, shown, str(exc)))
-            for name, message in check_row(values):
-                shown = "" if values.get(name) is None else str(values[name])
-                problems.append(
-                    Problem(label, number, PROJECT_TABLE.field(name).label, shown, message)
-                )
-            code = values.get("code")
-            if isinstance(code, str):
-                if code in seen:
-                    problems.append(
-                        Problem(label, number, "项目编号", code, f"与第{seen[code]}行重复")
-                    )
-                seen.setdefault(code, number)
-            rows.append(ProjectRow(number, values))
-        return rows, problems
+            where = label if table.label == SHEET else f"{label}［{table.label}］"
+            rows, found = _read_sheet(sheet.iter_rows(values_only=True), table, where)
+            out[table.label] = rows
+            problems.extend(found)
+        return out, problems
     finally:
         workbook.close()
+
+
+def _read_sheet(
+    lines: Iterator[tuple[object, ...]], table: Table, label: str
+) -> tuple[list[ProjectRow], list[Problem]]:
+    header = next(lines, None)
+    if header is None:
+        return [], [Problem(label, 1, "", "", "工作表是空的")]
+    by_label = {f.label: f for f in table.fields} | {f.name: f for f in table.fields}
+    columns: dict[int, Field] = {}
+    problems: list[Problem] = []
+    for index, title in enumerate(header):
+        text = "" if title is None else str(title).strip()
+        if not text:
+            continue
+        f = by_label.get(text)
+        if f is None:
+            problems.append(Problem(label, 1, text, "", "不认识的列名"))
+        else:
+            columns[index] = f
+    present = {f.name for f in columns.values()}
+    for f in table.fields:
+        if f.required and f.name not in present:
+            problems.append(Problem(label, 1, f.label, "", "缺少必需的列"))
+    if problems:
+        return [], problems
+    rows: list[ProjectRow] = []
+    seen: dict[tuple[object, ...], int] = {}
+    for number, line in enumerate(lines, start=2):
+        if line is None or all(c is None or str(c).strip() == "" for c in line):
+            continue
+        values: dict[str, Value] = {f.name: None for f in table.fields}
+        for index, f in columns.items():
+            cell = line[index] if index < len(line) else None
+            try:
+                values[f.name] = parse_cell(f, cell)
+            except CellError as exc:
+                shown = "" if cell is None else str(cell)
+                problems.append(Problem(label, number, f.label, shown, str(exc)))
+        key = tuple(values.get(k) for k in table.key)
+        if table.key and all(k is not None for k in key):
+            if key in seen:
+                first = table.field(table.key[0])
+                problems.append(
+                    Problem(label, number, first.label, str(key[0]), f"与第{seen[key]}行重复")
+                )
+            seen.setdefault(key, number)
+        rows.append(ProjectRow(number, values))
+    return rows, problems
