@@ -179,6 +179,20 @@ class TestSimpleSamples:
         assert r.ci_low == pytest.approx(0.6211, abs=1e-4)
         assert r.ci_high == pytest.approx(0.9679, abs=1e-4)
 
+    def test_the_wilson_interval_is_a_policy_choice_for_simple_samples(self) -> None:
+        rows = [
+            {"region_code": "530102001001", "registered": False, "people": 3, "satisfied": i < 17}
+            for i in range(20)
+        ]
+        est = estimate_rates(
+            pl.DataFrame(rows), RateParams(simple_interval="wilson"), levels=("county",)
+        )
+        r = est.get(COUNTY, "recognition")
+        assert r is not None and r.ci_method == "Wilson"
+        # the textbook Wilson score interval for 17 of 20 at z = 1.96
+        assert r.ci_low == pytest.approx(0.6396, abs=1e-4)
+        assert r.ci_high == pytest.approx(0.9476, abs=1e-4)
+
     def test_no_wrong_exit_found_still_gives_an_upper_bound_above_zero(self) -> None:
         rows = [
             household(f"{v:03d}", "A", 10, 3, meets_exit_standard=True)

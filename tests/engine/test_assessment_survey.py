@@ -10,7 +10,12 @@ import pytest
 from fupin.engine.assessment.reports import read_plan, write_plan_xlsx
 from fupin.engine.assessment.sampling import SamplingParams, draw_plan
 from fupin.engine.assessment.simulation import synthetic_county
-from fupin.engine.assessment.survey import SurveyError, apply_plan, read_survey
+from fupin.engine.assessment.survey import (
+    SurveyError,
+    apply_plan,
+    read_survey,
+    survey_from_rows,
+)
 
 HEADER = (
     "户编号,区划代码,建档立卡户,系统状态,家庭人口,达到脱贫标准,应纳未纳,漏评人口,不应纳入,认可\n"
@@ -72,6 +77,24 @@ class TestReading:
         path = write(tmp_path / "survey.csv", "H1,是\n", header="户编号,认可\n")
         with pytest.raises(SurveyError, match="缺少必需的列"):
             read_survey(path)
+
+
+class TestEnteredOnAPage:
+    def test_rows_entered_on_a_page_get_the_same_checks(self) -> None:
+        good = {
+            "区划代码": "530102001001",
+            "建档立卡户": "否",
+            "家庭人口": "4",
+            "应纳未纳": "是",
+            "认可": "是",
+        }
+        survey = survey_from_rows([good])
+        row = survey.rows.row(0, named=True)
+        assert row["should_be_registered"] is True and row["people"] == 4
+        bad = {**good, "家庭人口": "0"}
+        with pytest.raises(SurveyError) as info:
+            survey_from_rows([good, bad], source="网页录入")
+        assert "网页录入 第3行 “家庭人口”列" in str(info.value)
 
 
 class TestPlanDesign:

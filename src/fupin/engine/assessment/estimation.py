@@ -72,6 +72,8 @@ class RateParams:
     # members left out of a registered household are non-registered people: count them in the
     # denominator of the missed rate as well as in its numerator
     left_out_members_in_denominator: bool = True
+    # the interval of a household rate from a simple random sample
+    simple_interval: Literal["clopper-pearson", "wilson"] = "clopper-pearson"
 
     @classmethod
     def from_policy(cls, section: Mapping[str, Any] | None) -> RateParams:
@@ -85,7 +87,13 @@ class RateParams:
         conf = float(section.get("confidence", 0.95))
         if not 0.5 < conf < 1:
             raise ValueError(f"rates.confidence 应在0.5与1之间，而不是 {conf}")
+        simple = section.get("simple_interval", "clopper-pearson")
+        if simple not in ("clopper-pearson", "wilson"):
+            raise ValueError(
+                f"rates.simple_interval 应为 clopper-pearson 或 wilson，而不是 {simple!r}"
+            )
         return cls(
+            simple_interval=simple,
             unit=unit,
             recognition_population=rec,
             confidence=conf,
@@ -212,11 +220,11 @@ def clopper_pearson(x: float, n: float, confidence: float = 0.95) -> tuple[float
 
 
 def wilson(x: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
     if n <= 0:
         return (0.0, 1.0)
-    z = float(norm.ppf(1 - (1 - confidence) / 2))
+    z = float(ndtri(1 - (1 - confidence) / 2))
     p = x / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
@@ -448,7 +456,8 @@ def estimate_rates(
     simple = _is_simple(df)
     if simple:
         notes.append(
-            "调查未给出层和群、权重相等，按简单随机抽样计算；按户计的比率用Clopper–Pearson精确区间"
+            "调查未给出层和群、权重相等，按简单随机抽样计算；按户计的比率用"
+            + ("Wilson区间" if params.simple_interval == "wilson" else "Clopper–Pearson精确区间")
         )
     wanted = [i for i in SAMPLE_INDICATORS if i in indicators]
     incidence = "comprehensive_incidence" in indicators
@@ -525,8 +534,13 @@ def _estimate_region(
         n_hh = int(sums[indicator])
         household_unit = indicator == "recognition" or params.unit == "households"
         if simple and household_unit:
-            lo, hi = clopper_pearson(float(sums[f"{indicator}_num"]), float(n_hh), conf)
-            method = "Clopper-Pearson"
+            x = float(sums[f"{indicator}_num"])
+            if params.simple_interval == "wilson":
+                lo, hi = wilson(x, float(n_hh), conf)
+                method = "Wilson"
+            else:
+                lo, hi = clopper_pearson(x, float(n_hh), conf)
+                method = "Clopper-Pearson"
         else:
             n = float(n_hh) if est <= 0 or se <= 0 else float(sums[f"{indicator}_den"])
             lo, hi = korn_graubard(est, se, n, dfree, conf)

@@ -7,6 +7,7 @@ value, rule) and nothing is estimated from a half-read file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,26 @@ def read_survey(path: str | Path) -> Survey:
         reader = _open(path)
     except DatasetError as exc:
         raise SurveyError(str(exc)) from None
+    return _read(reader)
+
+
+def survey_from_rows(rows: Sequence[Mapping[str, object]], source: str = "网页录入") -> Survey:
+    """The same checks for findings entered on a page: each row maps field names (or their
+    Chinese labels) to the cell text. Row numbers in the problems count from 2, as in a sheet."""
+    header: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in header:
+                header.append(key)
+    cells = iter([[row.get(h, "") for h in header] for row in rows])
+    try:
+        reader = tables._reader(SURVEY, source, header, cells)
+    except DatasetError as exc:
+        raise SurveyError(str(exc)) from None
+    return _read(reader)
+
+
+def _read(reader: tables.TableReader) -> Survey:
     warnings: list[str] = []
     if reader.unknown_columns:
         warnings.append(
