@@ -172,3 +172,21 @@ class TestGovernanceCommands:
         )
         assert "不予退出" in result.stdout
         assert "贫困发生率超过2%" in result.stdout
+
+
+class TestHouseholdExitCommand:
+    def test_the_four_steps_mark_a_household_exited_and_order_is_enforced(self, tmp_path):
+        from tests.registry import dataset
+
+        home = tmp_path / "home"
+        fupin(home, "import", str(dataset.write(tmp_path / "ds")), "--quiet")
+        household_id = next(
+            r["household_id"] for r in dataset.rows()["households"] if r["status"] == "未脱贫"
+        )
+        args = ("household-exit", "--household", household_id, "--year", "2018")
+        early = fupin(home, *args, "--step", "县级审定", "--date", "2018-10-01", check=False)
+        assert early.returncode != 0 and "民主评议" in early.stderr
+        for i, step in enumerate(("民主评议", "村内公示", "乡镇审核")):
+            fupin(home, *args, "--step", step, "--date", f"2018-10-{1 + 7 * i:02d}")
+        last = fupin(home, *args, "--step", "县级审定", "--date", "2018-10-28")
+        assert "已标注脱贫（2018年）" in last.stdout

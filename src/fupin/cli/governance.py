@@ -185,4 +185,52 @@ def county_exit_record(
     )
 
 
-COMMANDS = [ledger_group, circular_command, county_exit_group]
+@click.command("household-exit")
+@click.option("--household", "household_id", required=True, help="户编号")
+@click.option("--year", type=int, required=True, help="脱贫年度")
+@click.option(
+    "--step", required=True, type=click.Choice(["民主评议", "村内公示", "乡镇审核", "县级审定"])
+)
+@click.option("--date", "decided_on", required=True, help="日期 YYYY-MM-DD")
+@click.option("--passed/--not-passed", default=True, help="是否通过")
+@click.option("--note", default="", help="说明（如评议票数、公示有无异议）")
+@click.option("--document", "documents", multiple=True, help="依据文件（可多次）")
+def household_exit_command(
+    household_id: str,
+    year: int,
+    step: str,
+    decided_on: str,
+    passed: bool,
+    note: str,
+    documents: tuple[str, ...],
+) -> None:
+    """贫困户退出：民主评议 → 村内公示 → 乡镇审核 → 县级审定（审定后标注脱贫）。"""
+    setup_django()
+    from fupin.governance.actions import GovernanceError, do_record_household_exit_step
+    from fupin.registry.models import Household
+
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise click.ClickException(f"没有户编号为 {household_id} 的贫困户")
+    try:
+        he = do_record_household_exit_step(
+            household,
+            year,
+            step,
+            acting_user=None,
+            passed=passed,
+            decided_on=dt.date.fromisoformat(decided_on),
+            note=note,
+            documents=list(documents),
+        )
+    except GovernanceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if he.outcome == "exited":
+        click.echo(f"{household}：{step}通过，已标注脱贫（{year}年）")
+    elif he.outcome == "stopped":
+        click.echo(f"{household}：{step}未通过，本年度退出程序终止")
+    else:
+        click.echo(f"{household}：{step}通过，下一环节：{he.state}")
+
+
+COMMANDS = [ledger_group, circular_command, county_exit_group, household_exit_command]
