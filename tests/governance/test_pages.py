@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fupin.governance.actions import do_add_evidence, do_record_exit_step, do_start_county_exit
 from fupin.governance.models import Problem, Task
-from tests.governance.personas import LONGCHUAN, personas
+from tests.governance.personas import LONGCHUAN, YUNNAN, personas
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,29 @@ class TestLedgerPages:
         r = login(client, people["clerk"]).get("/governance/ledger/export.xlsx?status=open")
         assert r.status_code == 200
         assert b"".join(r.streaming_content).startswith(b"PK")
+
+
+class TestSiteProfile:
+    def test_a_site_user_of_the_county_without_a_unit_sees_the_countys_ledger(
+        self, client, people, django_user_model
+    ):
+        from django.apps import apps
+
+        if not apps.is_installed("fupin.web"):
+            pytest.skip("the site app is not installed")
+        from fupin.registry.models import Region
+        from fupin.web.models import UserProfile
+
+        province = Region.objects.create(code=YUNNAN, name="云南省", level="省")
+        city = Region.objects.create(
+            code="533100000000", name="德宏州", level="市", parent=province
+        )
+        county = Region.objects.create(code=LONGCHUAN, name="陇川县", level="县", parent=city)
+        viewer = django_user_model.objects.create_user("county-viewer")
+        UserProfile.objects.create(user=viewer, region=county, roles="领导")
+        c = login(client, viewer)
+        assert "共 19 个问题" in c.get("/governance/ledger/").content.decode()
+        assert c.get(f"/governance/ledger/{longchuan_problem().pk}/").status_code == 200
 
 
 class TestTaskPages:

@@ -1,6 +1,7 @@
 """Who sees what in the ledgers: the one place region and unit scoping lives.
 
-A user's regions are the regions of the units they belong to (GovernanceMembership). A user
+A user's regions are the regions of the units they belong to (GovernanceMembership) and the
+region of their site profile (fupin.web), if any. A user
 sees everything within those regions' subtrees, plus whatever their units lead, co-operate on
 or are responsible for elsewhere (a county bureau sees the provincial task it co-operates on).
 """
@@ -25,7 +26,25 @@ def user_organisations(user: Any) -> QuerySet[Organisation]:
 
 
 def user_region_codes(user: Any) -> list[str]:
-    return sorted(set(user_organisations(user).values_list("region_code", flat=True)))
+    """The regions of the user's units, and the region of their site profile if they have one."""
+    codes = set(user_organisations(user).values_list("region_code", flat=True))
+    site = _site_region(user)
+    if site:
+        codes.add(site)
+    return sorted(codes)
+
+
+def _site_region(user: Any) -> str | None:
+    """The region the site (fupin.web) gives the user, until the two scopings are unified."""
+    from django.apps import apps
+
+    if not apps.is_installed("fupin.web"):
+        return None
+    try:
+        from fupin.web.access import user_region
+    except ImportError:
+        return None
+    return user_region(user) or None
 
 
 def _in_regions(field: str, codes: list[str]) -> Q:
