@@ -113,13 +113,37 @@ class TestPlanDesign:
         ]
         survey = read_survey(write(tmp_path / "survey.csv", "\n".join(lines) + "\n"))
         rows = apply_plan(survey, read_plan(plan_path)).to_dicts()
-        assert rows[0]["weight"] == pytest.approx(reg["weight"])
+        # the only registered household surveyed in its village and status stands for all the
+        # planned ones there (the others were not surveyed: nonresponse)
+        group = plan.units.filter(
+            pl.col("registered")
+            & (pl.col("region_code") == reg["region_code"])
+            & (pl.col("status_claimed") == reg["status_claimed"])
+        )
+        assert rows[0]["weight"] == pytest.approx(group["weight"].sum())
         assert rows[0]["cluster"] == reg["region_code"]
         # two non-registered households surveyed for the village's estimated N
         expected = village["nonreg_households"] / 2 / village["village_prob"]
         assert rows[1]["weight"] == pytest.approx(expected)
         assert rows[2]["weight"] == pytest.approx(expected)
         assert rows[1]["stratum"] == village["stratum"]
+
+    def test_with_every_planned_household_surveyed_the_weights_are_the_plan_weights(
+        self, tmp_path: Path
+    ) -> None:
+        county = synthetic_county(5, villages=50)
+        plan = draw_plan(
+            county.frame(), SamplingParams(households=200, households_per_village=10), seed=2
+        )
+        plan_path = write_plan_xlsx(plan, tmp_path / "plan.xlsx")
+        reg = plan.units.filter(pl.col("registered"))
+        lines = [
+            f"{r['household_id']},{r['region_code']},是,{r['status_claimed']},{r['people']},是,,0,否,是"
+            for r in reg.iter_rows(named=True)
+        ]
+        survey = read_survey(write(tmp_path / "survey.csv", "\n".join(lines) + "\n"))
+        rows = apply_plan(survey, read_plan(plan_path))
+        assert rows["weight"].to_list() == pytest.approx(reg["weight"].to_list())
 
     def test_a_registered_household_not_in_the_plan_is_refused(self, tmp_path: Path) -> None:
         county = synthetic_county(5, villages=50)

@@ -206,6 +206,7 @@ def read_plan(path: str | Path) -> Any:
             "household_id": column_label("household_id"),
             "region_code": column_label("region_code"),
             "registered": column_label("registered"),
+            "status_claimed": column_label("status_claimed"),
             "stratum": column_label("stratum"),
             "cluster": column_label("cluster"),
             "prob": column_label("prob"),
@@ -227,6 +228,7 @@ def read_plan(path: str | Path) -> Any:
                 "region_code": u["region_code"],
                 "stratum": u["stratum"],
                 "cluster": u["cluster"],
+                "status_claimed": u["status_claimed"],
                 "prob": float(u["prob"]),
             }
             for u in units
@@ -237,6 +239,7 @@ def read_plan(path: str | Path) -> Any:
             "region_code": pl.Utf8,
             "stratum": pl.Utf8,
             "cluster": pl.Utf8,
+            "status_claimed": pl.Utf8,
             "prob": pl.Float64,
         },
     )

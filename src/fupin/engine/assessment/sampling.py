@@ -352,6 +352,9 @@ def draw_plan(frame: Frame, params: SamplingParams, seed: int, *, snapshot: str 
         f"村内非建档立卡户数按（村户籍人口−建档立卡人口）÷{params.average_household_size:g}估计，"
         "回收调查表时按实际调查户数重算权重",
         "权重 = 1 ÷（村入样概率 × 村内户入样概率）",
+        "填表：建档立卡户填“达到脱贫标准”（已脱贫户）、“不应纳入”、“漏评人口”（漏登成员数）和“认可”；"
+        "非建档立卡户填“家庭人口”、“应纳未纳”、“漏评人口”和“认可”。未能入户的行请整行删除，"
+        "不要留空；回收后用 fupin assess --survey 本表 --plan 原方案 计算",
     ] + frame.notes
     return Plan(
         frame.county_code,

@@ -206,7 +206,8 @@ class PlanDesign:
 def apply_plan(survey: Survey, plan: PlanDesign) -> pl.DataFrame:
     """The survey rows with weight, stratum and cluster from the plan.
 
-    Registered households get 1/π of their plan row. Non-registered households of a village
+    Registered households get 1/π of their plan row, scaled up for the planned households of
+    the same village and status that were not surveyed. Non-registered households of a village
     share the village's non-registered total: weight = (1/π_village) × (estimated number of
     non-registered households in the village) ÷ (non-registered households surveyed there).
     A household or village not in the plan is an error.
@@ -275,6 +276,25 @@ def apply_plan(survey: Survey, plan: PlanDesign) -> pl.DataFrame:
             clusters.append(str(code))
     if problems:
         raise SurveyError("调查结果与抽样方案不一致，未计算", problems)
+    # nonresponse: registered households of the plan that were not surveyed (rows deleted) are
+    # made up by the surveyed ones of the same village and status, in proportion to weight
+    planned: dict[tuple[str, str], float] = {}
+    for p in plan.registered.iter_rows(named=True):
+        key = (p["region_code"], p.get("status_claimed") or "")
+        planned[key] = planned.get(key, 0.0) + 1.0 / float(p["prob"])
+    surveyed: dict[tuple[str, str], float] = {}
+    keys: list[tuple[str, str] | None] = []
+    for r, w in zip(rows.iter_rows(named=True), weights, strict=True):
+        group = (str(r["region_code"]), str(r["status_claimed"] or ""))
+        if r["registered"] and group in planned:
+            surveyed[group] = surveyed.get(group, 0.0) + w
+            keys.append(group)
+        else:
+            keys.append(None)
+    weights = [
+        w * planned[k] / surveyed[k] if k is not None else w
+        for w, k in zip(weights, keys, strict=True)
+    ]
     return rows.with_columns(
         weight=pl.Series(weights, dtype=pl.Float64),
         stratum=pl.Series(strata, dtype=pl.Utf8),
