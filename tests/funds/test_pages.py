@@ -81,3 +81,44 @@ class TestFundsPages:
         ledger = client.get(f"/funds/{COUNTY}/ledger.xlsx")
         assert ledger.status_code == 200 and b"".join(ledger.streaming_content).startswith(b"PK")
         assert client.get("/funds/360799000000/").status_code == 404
+
+
+@pytest.mark.django_db
+class TestFundsAdmin:
+    def test_every_funds_admin_list_opens_in_chinese(self, demo_county, client):
+        client.force_login(
+            get_user_model().objects.create_superuser("root", "", "Very-long-password-1")
+        )
+        for model in (
+            "project",
+            "allocation",
+            "disbursement",
+            "carryover",
+            "integrationplan",
+            "payment",
+            "notice",
+            "fundslog",
+        ):
+            response = client.get(f"/admin/funds/{model}/")
+            assert response.status_code == 200, model
+        assert "扶贫项目" in client.get("/admin/funds/project/").content.decode()
+
+    def test_selected_projects_can_be_exported_from_the_admin(self, demo_county, client):
+        from fupin.funds.models import Project
+
+        client.force_login(
+            get_user_model().objects.create_superuser("root", "", "Very-long-password-1")
+        )
+        chosen = list(Project.objects.values_list("pk", flat=True)[:2])
+        response = client.post(
+            "/admin/funds/project/",
+            {"action": "export_selected_projects", "_selected_action": chosen},
+        )
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content)
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(BytesIO(body)).active.iter_rows(values_only=True))
+        assert len(rows) == 3 and rows[0][0] == "项目编号"

@@ -8,6 +8,7 @@ from fupin.funds.models import (
     Allocation,
     CarryOver,
     Disbursement,
+    FundsLog,
     IntegrationPlan,
     Notice,
     Payment,
@@ -15,8 +16,23 @@ from fupin.funds.models import (
 )
 
 
+@admin.action(description="导出所选项目（项目库 XLSX）")
+def export_selected_projects(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+    import tempfile
+    from pathlib import Path
+
+    from django.http import FileResponse
+
+    from fupin.funds.projects_io import export_projects
+
+    path = Path(tempfile.mkdtemp()) / "projects.xlsx"
+    export_projects(path, projects=queryset)
+    return FileResponse(path.open("rb"), as_attachment=True, filename="项目库.xlsx")
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    actions = [export_selected_projects]
     list_display = (
         "code",
         "name",
@@ -99,3 +115,17 @@ class NoticeAdmin(admin.ModelAdmin):
     list_filter = ("level", "kind", "fund_year")
     search_fields = ("title",)
     raw_id_fields = ("region", "projects")
+
+
+@admin.register(FundsLog)
+class FundsLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "action", "subject")
+    list_filter = ("action",)
+    search_fields = ("subject",)
+    readonly_fields = ("at", "user", "action", "subject", "details")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -134,9 +135,17 @@ def _cell(value: object) -> object:
     return value
 
 
-def export_projects(path: Path, region_code: str | None = None, year: int | None = None) -> int:
+def export_projects(
+    path: Path,
+    region_code: str | None = None,
+    year: int | None = None,
+    *,
+    projects: QuerySet[Project] | None = None,
+) -> int:
     """The project library (of a region's counties, of a plan year) as the import workbook."""
-    projects = Project.objects.all().select_related("county", "village")
+    projects = (Project.objects.all() if projects is None else projects).select_related(
+        "county", "village"
+    )
     if region_code:
         projects = projects.within(region_code)
     if year:
