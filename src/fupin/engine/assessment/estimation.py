@@ -182,27 +182,6 @@ class Estimates:
         return sorted({r.region_code for r in self.rates if r.level == level})
 
 
-# --- region codes -----------------------------------------------------------------------------
-
-
-def region_of(code: str, level: str) -> str:
-    """The 12-digit code of the county, city or province containing `code`."""
-    keep = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}[level]
-    return code[:keep] + "0" * (12 - keep)
-
-
-def level_of(code: str) -> str:
-    if code[2:] == "0" * 10:
-        return "province"
-    if code[4:] == "0" * 8:
-        return "city"
-    if code[6:] == "0" * 6:
-        return "county"
-    if code[9:] == "000":
-        return "township"
-    return "village"
-
-
 # --- intervals --------------------------------------------------------------------------------
 
 

@@ -6,19 +6,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from fupin.engine.assessment.decisions import (
-    INDICATOR_LABELS,
     AssessmentPolicy,
     Decision,
     VillageDecision,
 )
-from fupin.engine.assessment.estimation import INDICATOR_NAMES, Estimates, Population
+from fupin.engine.assessment.estimation import (
+    INDICATOR_NAMES,
+    LEVEL_NAMES,
+    Estimates,
+    Population,
+)
 from fupin.engine.assessment.sampling import Plan
 from fupin.engine.standard_format import SURVEY
 
@@ -488,7 +491,7 @@ def write_report_xlsx(
         rates.append(
             [
                 r.region_code,
-                {"county": "县", "city": "市", "province": "省"}.get(r.level, r.level),
+                LEVEL_NAMES.get(r.level, r.level),
                 INDICATOR_NAMES[r.indicator],
                 r.estimate,
                 f"{_pct(r.ci_low)}–{_pct(r.ci_high)}",
@@ -683,18 +686,3 @@ def _chinese_number(n: int) -> str:
     if n < 20:
         return "十" + digits[n - 10]
     return str(n)
-
-
-def estimates_as_dicts(estimates: Estimates) -> list[dict[str, Any]]:
-    return [asdict(r) for r in estimates.rates]
-
-
-__all__ = [
-    "INDICATOR_LABELS",
-    "read_plan",
-    "write_decisions_csv",
-    "write_plan_xlsx",
-    "write_rates_csv",
-    "write_report_pdf",
-    "write_report_xlsx",
-]
