@@ -63,6 +63,16 @@ class TestYunnan2017:
         assert "跨越阈值2%" in missed.explanation
         assert d.verdict == "符合退出条件（达标但存在风险）"
 
+    def test_a_failing_estimate_whose_interval_straddles_the_threshold_fails_and_says_so(
+        self,
+    ) -> None:
+        values = {**GOOD, "wrong_exit_rate": (0.024, 0.006, 0.061)}
+        d = decide_county(COUNTY, self.policy.county_rules, estimates(**values))
+        wrong = next(r for r in d.rules if r.rule.id == "wrong_exit_rate")
+        assert wrong.result == "不达标"
+        assert "置信区间跨越阈值" in wrong.explanation
+        assert d.verdict == "不予退出"
+
     def test_recognition_below_90_percent_refuses_exit(self) -> None:
         values = {**GOOD, "recognition": (0.88, 0.85, 0.91)}
         d = decide_county(COUNTY, self.policy.county_rules, estimates(**values))

@@ -226,11 +226,15 @@ def judge_rule(rule: Rule, estimate: RateEstimate | None, why_missing: str = "")
             f"{estimate.estimate:.2%}（95%置信区间 {estimate.ci_low:.2%}–{estimate.ci_high:.2%}）"
         )
     if not ok:
+        straddles = compare(estimate.ci_low, rule.threshold) or compare(
+            estimate.ci_high, rule.threshold
+        )
         return RuleResult(
             rule,
             estimate,
             FAIL,
-            f"{INDICATOR_LABELS[rule.indicator]}{interval}，未达到“{rule.name}”",
+            f"{INDICATOR_LABELS[rule.indicator]}{interval}，未达到“{rule.name}”"
+            + ("（置信区间跨越阈值，按点估计判定）" if straddles else ""),
         )
     # the interval reaches the other side of the threshold: the estimate passes, the data do not
     # rule out that the true rate fails

@@ -82,10 +82,14 @@ def survey_from_rows(rows: Sequence[Mapping[str, object]], source: str = "网页
 
 
 def _read(reader: tables.TableReader) -> Survey:
+    from fupin.engine.assessment.reports import EXTRA
+
     warnings: list[str] = []
-    if reader.unknown_columns:
+    # the extra columns of a plan's survey sheet (probabilities, names) are expected there
+    unknown = [c for c in reader.unknown_columns if c not in EXTRA.values()]
+    if unknown:
         warnings.append(
-            f"{reader.file_label}：以下列不属于调查结果格式，未使用：{'、'.join(reader.unknown_columns)}"
+            f"{reader.file_label}：以下列不属于调查结果格式，未使用：{'、'.join(unknown)}"
         )
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
