@@ -113,6 +113,24 @@ class TestSiteProfile:
         assert "共 19 个问题" in c.get("/governance/ledger/").content.decode()
         assert c.get(f"/governance/ledger/{longchuan_problem().pk}/").status_code == 200
 
+    def test_a_site_reviewer_may_approve_a_closing(self, people, django_user_model):
+        from django.apps import apps
+
+        if not apps.is_installed("fupin.web"):
+            pytest.skip("the site app is not installed")
+        from fupin.governance.actions import do_close_problem
+        from fupin.registry.models import Region
+        from fupin.web.models import UserProfile
+
+        province = Region.objects.create(code=YUNNAN, name="云南省", level="省")
+        reviewer = django_user_model.objects.create_user("site-reviewer")
+        UserProfile.objects.create(user=reviewer, region=province, roles="审核员")
+        p = longchuan_problem()
+        do_add_evidence(p, "表.pdf", b"...", "核实表", acting_user=people["clerk"])
+        do_close_problem(p, acting_user=people["clerk"], approver=reviewer)
+        p.refresh_from_db()
+        assert p.approved_by == reviewer
+
 
 class TestTaskPages:
     def test_a_county_bureau_sees_the_provincial_task_it_co_operates_on_only_through_its_unit(
