@@ -166,3 +166,23 @@ def test_an_assessor_sees_figures_but_not_households(client, assessor):
     assert c.get("/households/").status_code == 403
     assert c.get("/households/H001/").status_code == 403
     assert c.get("/households/export.xlsx").status_code == 403
+
+
+def test_an_outsider_administrator_neither_lists_nor_creates_users_of_another_county(
+    client, outsider, clerk
+):
+    c = client_for(client, outsider)
+    assert "clerk_a" not in c.get("/users/").content.decode()
+    page = c.post(
+        "/users/",
+        {
+            "username": "intruder",
+            "password": "Fupin-Test-2026!",
+            "roles": ["审核员"],
+            "region": dataset.COUNTY,
+        },
+    )
+    assert "不在您的管辖范围内" in page.content.decode()
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="intruder").exists()

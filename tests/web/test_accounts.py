@@ -49,9 +49,25 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     assert AuditLog.objects.filter(action="账户锁定", username="clerk_a").count() == 1
 
 
-def test_sessions_expire_when_idle_and_are_renewed_by_each_request():
+def test_sessions_expire_when_idle_and_are_renewed_by_each_request(client, clerk):
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
     assert django_settings.SESSION_COOKIE_AGE <= 3600
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+    client.post("/login/", {"username": "clerk_a", "password": PASSWORD})
+    session = Session.objects.get()
+    # each request pushes the expiry to a full idle period from now
+    session.expire_date = timezone.now() + dt.timedelta(minutes=1)
+    session.save()
+    assert client.get("/households/").status_code == 200
+    renewed = Session.objects.get().expire_date - timezone.now()
+    assert renewed > dt.timedelta(seconds=django_settings.SESSION_COOKIE_AGE - 60)
+    # a session left idle past its expiry is over
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get("/households/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_forms_without_a_csrf_token_are_refused(clerk):

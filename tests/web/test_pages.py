@@ -243,3 +243,20 @@ class TestVisits:
         )
         assert "走访记录未保存" in page.content.decode()
         assert not Visit.objects.exists()
+
+
+def test_an_administrator_creates_a_user_in_the_region_and_it_is_audited(client, outsider):
+    c = client_for(client, outsider)
+    response = c.post(
+        "/users/",
+        {
+            "username": "clerk_b",
+            "password": "Fupin-Test-2026!",
+            "roles": ["数据录入员"],
+            "region": "530524100001",
+        },
+    )
+    assert response.status_code == 302
+    listing = c.get("/users/").content.decode()
+    assert "clerk_b" in listing and "outsider" in listing
+    assert AuditLog.objects.filter(action="创建用户", target="clerk_b").exists()

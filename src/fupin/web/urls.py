@@ -30,6 +30,7 @@ urlpatterns = [
     path("regions/<str:code>/book.pdf", views.township_book_pdf, name="book"),
     path("import/", views.import_page, name="import"),
     path("audit/", views.audit_log, name="audit"),
+    path("users/", views.user_admin, name="users"),
     path("evaluate/", views.evaluate_latest, name="evaluate"),
     path("api/", api.urls),
 ]

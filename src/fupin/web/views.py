@@ -770,3 +770,65 @@ def township_book_pdf(request, code: str):
     if region.level != "乡":
         raise Http404("乡有簿只针对乡镇")
     return _pdf(request, township_book(region), f"book-{code}.pdf", "乡有簿", region.name)
+
+
+# ---- users of the administrator's region ---------------------------------------------------
+
+
+@access.permission_required("audit")
+def user_admin(request):
+    """系统管理员: the users of the region subtree, and a form to add one inside it."""
+    from fupin.registry import regions as region_codes
+    from fupin.web.models import UserProfile
+    from fupin.web.roles import ROLES
+
+    scope = access.user_region(request.user)
+    profiles = UserProfile.objects.select_related("user", "region").order_by(
+        "region_id", "user__username"
+    )
+    if scope:
+        low, high = region_codes.subtree_range(scope)
+        profiles = profiles.filter(region_id__gte=low, region_id__lte=high)
+    form = {"username": "", "region": "", "unit": "", "roles": []}
+    errors = ""
+    if request.method == "POST":
+        form = {
+            "username": request.POST.get("username", "").strip(),
+            "region": request.POST.get("region", "").strip(),
+            "unit": request.POST.get("unit", "").strip(),
+            "roles": request.POST.getlist("roles"),
+        }
+        if not access.in_scope(request.user, form["region"]):
+            errors = f"区划{form['region'] or '（空）'}不在您的管辖范围内"
+        else:
+            try:
+                accounts.create_user(
+                    form["username"],
+                    request.POST.get("password", ""),
+                    form["roles"],
+                    form["region"],
+                    form["unit"],
+                )
+            except accounts.AccountError as exc:
+                errors = str(exc)
+            else:
+                audit.log(
+                    request,
+                    "创建用户",
+                    form["username"],
+                    f"{'、'.join(form['roles'])}，区划{form['region']}",
+                )
+                messages.success(request, f"已创建用户{form['username']}")
+                return redirect("web:users")
+    return render(
+        request,
+        "web/users.html",
+        _ctx(
+            request,
+            profiles=profiles[:500],
+            all_roles=ROLES,
+            form=form,
+            errors=errors,
+            scope=scope,
+        ),
+    )
