@@ -156,3 +156,33 @@ class TestPlanDesign:
         )
         with pytest.raises(SurveyError, match="不在抽样方案"):
             apply_plan(survey, read_plan(plan_path))
+
+
+class TestSeveralCounties:
+    def test_the_plans_of_two_counties_make_one_design_rolled_up_to_their_city(
+        self, tmp_path: Path
+    ) -> None:
+        from fupin.engine.assessment.estimation import estimate_rates
+        from fupin.engine.assessment.simulation import fill_survey
+        from fupin.engine.assessment.survey import Survey, merge_plans
+
+        params = SamplingParams(households=200, households_per_village=10)
+        parts, designs = [], []
+        for code, seed in (("530102000000", 1), ("530103000000", 2)):
+            county = synthetic_county(seed, county_code=code, villages=40)
+            plan = draw_plan(county.frame(), params, seed=seed)
+            designs.append(read_plan(write_plan_xlsx(plan, tmp_path / f"{code}.xlsx")))
+            parts.append(fill_survey(plan, county, seed=seed))
+        rows = (
+            pl.concat(parts)
+            .with_row_index("row", offset=2)
+            .with_columns(pl.col("row").cast(pl.Int64))
+        )
+        findings = apply_plan(Survey(rows, "survey.csv"), merge_plans(designs))
+        est = estimate_rates(findings, indicators=("recognition",))
+        a = est.get("530102000000", "recognition")
+        b = est.get("530103000000", "recognition")
+        city = est.get("530100000000", "recognition")
+        assert a is not None and b is not None and city is not None
+        assert city.n_households == a.n_households + b.n_households
+        assert min(a.estimate, b.estimate) <= city.estimate <= max(a.estimate, b.estimate)

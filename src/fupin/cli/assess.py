@@ -130,9 +130,10 @@ def sample_command(
 )
 @click.option(
     "--plan",
-    "plan_path",
+    "plan_paths",
+    multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="抽样方案 XLSX；不给时用调查结果中的权重、层、群列",
+    help="抽样方案 XLSX（每县一个，可给多个）；不给时用调查结果中的权重、层、群列",
 )
 @click.option(
     "--data",
@@ -150,7 +151,7 @@ def sample_command(
 @click.option("--no-pdf", is_flag=True, help="不生成 PDF 报告")
 def assess_command(
     survey_path: Path,
-    plan_path: Path | None,
+    plan_paths: tuple[Path, ...],
     data: Path | None,
     snapshot: str | None,
     policy: str,
@@ -171,14 +172,14 @@ def assess_command(
         write_villages_csv,
     )
     from fupin.engine.assessment.sampling import county_populations, village_populations
-    from fupin.engine.assessment.survey import SurveyError, apply_plan, read_survey
+    from fupin.engine.assessment.survey import SurveyError, apply_plan, merge_plans, read_survey
 
     pol = _policy(policy)
     try:
         survey = read_survey(survey_path)
         findings = survey.rows
-        if plan_path is not None:
-            findings = apply_plan(survey, read_plan(plan_path))
+        if plan_paths:
+            findings = apply_plan(survey, merge_plans([read_plan(p) for p in plan_paths]))
     except SurveyError as exc:
         raise click.ClickException(str(exc)) from None
     for warning in survey.warnings:
@@ -205,13 +206,13 @@ def assess_command(
     if standard_note:
         estimates.notes.append(standard_note)
     village_decisions = decide_villages(pol, village_estimates, standard)
-    if plan_path is None:
+    if not plan_paths:
         estimates.notes.insert(
             0,
             "未提供抽样方案：抽样设计取自调查结果的权重、层、群列（权重为空按1计，层为空按县，群为空则每户为一群）",
         )
     else:
-        estimates.notes.insert(0, f"抽样设计取自抽样方案 {plan_path.name}")
+        estimates.notes.insert(0, f"抽样设计取自抽样方案 {'、'.join(p.name for p in plan_paths)}")
     decisions = decide(pol, estimates, populations)
     sources = {
         "评估策略": f"{pol.name}（{pol.file.name}）",

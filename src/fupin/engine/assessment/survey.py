@@ -207,6 +207,17 @@ class PlanDesign:
     source: str
 
 
+def merge_plans(plans: Sequence[PlanDesign]) -> PlanDesign:
+    """Several counties' plans as one design (their strata and villages never overlap)."""
+    if len(plans) == 1:
+        return plans[0]
+    return PlanDesign(
+        pl.concat([p.registered for p in plans]),
+        pl.concat([p.villages for p in plans]),
+        "、".join(p.source for p in plans),
+    )
+
+
 def apply_plan(survey: Survey, plan: PlanDesign) -> pl.DataFrame:
     """The survey rows with weight, stratum and cluster from the plan.
 
