@@ -118,6 +118,9 @@ def sample_command(
         f"{plan.units.height} 户（建档立卡户 {registered} 户，非建档立卡户待抽名额 "
         f"{plan.units.height - registered} 户），随机种子 {seed}"
     )
+    weak = int((plan.units["weak"] != "").sum())
+    remote = int(plan.villages["remote"].sum()) if plan.villages.height else 0
+    click.echo(f"其中重点群体户 {weak} 户，边远村 {remote} 个；入样概率和权重见表中各列")
 
 
 @click.command("assess")
