@@ -144,4 +144,10 @@ def check(path: Path, *, user_id: int | None) -> ImportResult:
 
 
 def run(path: Path, *, user_id: int | None) -> ImportResult:
-    return import_dataset(path, user_id=user_id)
+    """The import itself; the uploaded files are removed once it has committed."""
+    result = import_dataset(path, user_id=user_id)
+    if result.committed:
+        folder = path if path.is_dir() else path.parent
+        if folder.parent == upload_root():
+            shutil.rmtree(folder, ignore_errors=True)
+    return result

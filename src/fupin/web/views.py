@@ -134,10 +134,20 @@ def _region_context(region: Region) -> dict:
         "verdicts": verdicts,
         "findings": findings,
         "overdue": overdue,
+        "overdue_url": _url_or_empty("governance:tasks", "late=1"),
         "children": children,
         "chart": chart,
         "ancestors": ancestors,
     }
+
+
+def _url_or_empty(name: str, query: str = "") -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return ""
 
 
 @access.permission_required("view_figures")
