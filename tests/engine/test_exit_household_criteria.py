@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.engine.exit_data import AS_OF, born_aged, household, measure, member, write_dataset
 
 from fupin.engine.exit_evaluation import evaluate, evaluate_households
+from tests.engine.exit_data import AS_OF, born_aged, household, measure, member, write_dataset
 
 POLICY = "yunnan-2017"
 

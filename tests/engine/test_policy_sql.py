@@ -43,17 +43,16 @@ class TestGoldenSql:
             "main_cause = '因学' OR COALESCE(';' || other_causes || ';', '') LIKE '%;因学;%'"
         )
 
-    def test_all_members_is_false_on_any_false_then_unknown_on_any_unknown(
-        self, dialect: str
-    ) -> None:
+    def test_all_members_ranks_false_unknown_true_and_takes_the_least(self, dialect: str) -> None:
         tree, aggregates = compiled("medical_insurance")
         assert tree.sql(dialect=dialect) == "fupin_a0"  # type: ignore[attr-defined]
         [(alias, kind, inner)] = aggregates  # type: ignore[misc]
         assert (alias, kind) == ("fupin_a0", "all")
         assert aggregate_sql(kind, inner).sql(dialect=dialect) == (
-            "CASE WHEN SUM(CASE WHEN NOT (medical_insured = TRUE) THEN 1 ELSE 0 END) > 0 THEN FALSE "
-            "WHEN SUM(CASE WHEN (medical_insured = TRUE) IS NULL THEN 1 ELSE 0 END) > 0 THEN NULL "
-            "ELSE TRUE END"
+            "CASE WHEN MIN(CASE WHEN (medical_insured = TRUE) THEN 2"
+            " WHEN NOT (medical_insured = TRUE) THEN 0 ELSE 1 END) = 2 THEN TRUE"
+            " WHEN MIN(CASE WHEN (medical_insured = TRUE) THEN 2"
+            " WHEN NOT (medical_insured = TRUE) THEN 0 ELSE 1 END) = 0 THEN FALSE END"
         )
 
     def test_age_is_counted_in_full_years_on_the_as_of_date(self, dialect: str) -> None:
@@ -90,3 +89,29 @@ def test_the_compiled_plan_runs_on_an_empty_duckdb_data_set(tmp_path: Path) -> N
         "villages": 0,
         "counties": 0,
     }
+
+
+@pytest.mark.parametrize(
+    ("values", "all_", "any_", "count"),
+    [
+        ([True, True], True, True, 2),
+        ([True, False], False, True, 1),
+        ([True, None], None, True, 1),
+        ([False, None], False, None, 0),
+        ([None], None, None, 0),
+        ([False], False, False, 0),
+    ],
+)
+def test_member_aggregates_follow_three_valued_logic(
+    values: list[bool | None], all_: bool | None, any_: bool | None, count: int
+) -> None:
+    from sqlglot import exp
+
+    e = exp.column("v")
+    sql = ", ".join(
+        aggregate_sql(kind, e).sql(dialect="duckdb")
+        for kind in ("all", "any", "count")  # type: ignore[arg-type]
+    )
+    rows = ", ".join(f"({'NULL' if v is None else v})" for v in values)
+    [result] = duckdb.sql(f"SELECT {sql} FROM (VALUES {rows}) AS t(v)").fetchall()
+    assert result == (all_, any_, count)

@@ -124,11 +124,7 @@ def evaluate(
     con, described = open_source(source)
     _ensure_county_facts(con, county_facts)
     compiled = compile_exit_plan(policy, as_of)
-    executor = _executor(engine, con)
-    try:
-        raw = run_plan(executor, compiled.plan)
-    finally:
-        executor.close()
+    raw = _run(engine, con, compiled)
     households = render_gaps(con, raw["households"], compiled.criteria["household"])
     villages = render_gaps(con, raw["villages"], compiled.criteria["village"])
     counties = render_gaps(con, raw["counties"], compiled.criteria["county"])
@@ -141,21 +137,39 @@ def evaluate_households(
     source: Source,
     policy: str | Path | Policy,
     as_of: dt.date,
-    household_ids: Sequence[str],
+    household_ids: Sequence[str] | None = None,
     *,
     engine: str = "duckdb",
 ) -> pa.Table:
-    """Households results for the given households only (fast: the plan filters first)."""
+    """The households results only: for the given households (the plan filters first), or for
+    every household when `household_ids` is None (no village or county evaluation)."""
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     con, _ = open_source(source)
     _ensure_county_facts(con, None)
-    compiled = compile_exit_plan(policy, as_of, household_ids=list(household_ids))
+    compiled = compile_exit_plan(
+        policy,
+        as_of,
+        household_ids=list(household_ids) if household_ids is not None else None,
+        households_only=True,
+    )
+    raw = _run(engine, con, compiled)
+    return render_gaps(con, raw["households"], compiled.criteria["household"])
+
+
+def _run(
+    engine: str, con: duckdb.DuckDBPyConnection, compiled: ExitPlan
+) -> dict[str, pa.Table | str]:
+    """Run the plan; the outputs as Arrow tables, or (DuckDB) as the names of their views in
+    `con`, which the gap sentences are then written from without a copy."""
     executor = _executor(engine, con)
     try:
-        raw = run_plan(executor, compiled.plan, ["households"])
+        if engine == "duckdb":
+            for step in compiled.plan.steps:
+                executor.create_step(step)
+            return dict(compiled.plan.outputs)
+        return dict(run_plan(executor, compiled.plan))
     finally:
         executor.close()
-    return render_gaps(con, raw["households"], compiled.criteria["household"])
 
 
 # --- gap sentences ------------------------------------------------------------------------------
@@ -230,40 +244,55 @@ def _gap_sentence(c: CompiledCriterion, schema: pa.Schema) -> exp.Expr:
 
 
 def render_gaps(
-    con: duckdb.DuckDBPyConnection, raw: pa.Table, compiled: Sequence[CompiledCriterion]
+    con: duckdb.DuckDBPyConnection, raw: pa.Table | str, compiled: Sequence[CompiledCriterion]
 ) -> pa.Table:
     """The engine's result with a `gaps` column (one Chinese sentence per failed criterion, in
-    the order of failed_criteria) and without the raw gap values."""
+    the order of failed_criteria) and without the raw gap values.
+
+    `raw` is the engine's result as an Arrow table, or the name of a relation in `con`."""
+    if isinstance(raw, str):
+        schema = con.sql(f'SELECT * FROM "{raw}" LIMIT 0').to_arrow_table().schema
+        return _render(con, raw, schema, compiled)
+    con.register("_fupin_raw", raw)
+    try:
+        return _render(con, "_fupin_raw", raw.schema, compiled)
+    finally:
+        con.unregister("_fupin_raw")
+
+
+def _render(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    schema: pa.Schema,
+    compiled: Sequence[CompiledCriterion],
+) -> pa.Table:
     ordered = sorted((c for c in compiled), key=lambda c: c.criterion.id)
     items = [
-        exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, raw.schema))
+        exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, schema))
         for c in ordered
         if c.criterion.kind == "exit"
     ]
-    gaps: exp.Expr = (
-        exp.ConcatWs(
+    gaps: exp.Expr = exp.Literal.string("")
+    if items:
+        # only the rows that failed something pay for the sentences
+        joined_gaps = exp.ConcatWs(
             expressions=[exp.Literal.string(GAP_SEPARATOR), *items], safe=True, coalesce=True
         )
-        if items
-        else exp.Literal.string("")
-    )
+        no_failure = exp.EQ(this=exp.column("failed_criteria"), expression=exp.Literal.string(""))
+        gaps = exp.Case().when(no_failure, exp.Literal.string("")).else_(joined_gaps)
     rect = [
-        exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, raw.schema))
+        exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, schema))
         for c in ordered
         if c.criterion.kind == "rectification"
     ]
-    keep = [exp.column(n) for n in raw.column_names if not n.startswith("g_")]
+    keep = [exp.column(n) for n in schema.names if not n.startswith("g_")]
     select = exp.select(*keep, exp.alias_(gaps, "gaps"))
     if rect:
         joined = exp.ConcatWs(
             expressions=[exp.Literal.string(GAP_SEPARATOR), *rect], safe=True, coalesce=True
         )
         select = select.select(exp.alias_(joined, "rectification_gaps"))
-    con.register("_fupin_raw", raw)
-    try:
-        table: pa.Table = con.sql(select.from_("_fupin_raw").sql(dialect="duckdb")).to_arrow_table()
-    finally:
-        con.unregister("_fupin_raw")
+    table: pa.Table = con.sql(select.from_(relation).sql(dialect="duckdb")).to_arrow_table()
     return table
 
 

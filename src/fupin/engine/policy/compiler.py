@@ -30,7 +30,7 @@ from fupin.engine.policy.expressions import (
 from fupin.engine.policy.loading import Criterion, Policy
 from fupin.engine.policy.scopes import county_scope, household_scope, member_scope, village_scope
 from fupin.engine.sql_plan import Plan, Step
-from fupin.engine.standard_format import VILLAGE_FLAGS, VILLAGES
+from fupin.engine.standard_format import HOUSEHOLDS, VILLAGE_FLAGS, VILLAGES
 
 VERDICT_PASSED = "达标"
 VERDICT_FAILED = "未达标"
@@ -84,25 +84,18 @@ def _int(n: int) -> exp.Expr:
 
 
 def aggregate_sql(kind: AggregateKind, inner: exp.Expr) -> exp.Expr:
-    """The SQL aggregate over child rows for all/any/count of a boolean expression."""
+    """The SQL aggregate over child rows for all/any/count of a boolean expression.
+
+    all/any rank each row's truth (false 0, unknown 1, true 2) and take the minimum (all) or
+    the maximum (any): one aggregate, and Kleene's logic over the rows."""
     e = _paren(inner)
-    true_count = exp.Sum(this=_case((e, _int(1)), default=_int(0)))
-    false_count = exp.Sum(this=_case((exp.Not(this=e), _int(1)), default=_int(0)))
-    unknown_count = exp.Sum(
-        this=_case((exp.Is(this=e, expression=exp.Null()), _int(1)), default=_int(0))
-    )
     if kind == "count":
-        return exp.Cast(this=true_count, to=_BIGINT)
-    if kind == "all":
-        return _case(
-            (exp.GT(this=false_count, expression=_int(0)), exp.false()),
-            (exp.GT(this=unknown_count, expression=_int(0)), exp.Null()),
-            default=exp.true(),
-        )
+        return exp.Cast(this=exp.Sum(this=_case((e, _int(1)), default=_int(0))), to=_BIGINT)
+    rank = _case((e, _int(2)), (exp.Not(this=e), _int(0)), default=_int(1))
+    folded: exp.Expr = exp.Min(this=rank) if kind == "all" else exp.Max(this=rank)
     return _case(
-        (exp.GT(this=true_count, expression=_int(0)), exp.true()),
-        (exp.GT(this=unknown_count, expression=_int(0)), exp.Null()),
-        default=exp.false(),
+        (exp.EQ(this=folded, expression=_int(2)), exp.true()),
+        (exp.EQ(this=folded.copy(), expression=_int(0)), exp.false()),
     )
 
 
@@ -307,13 +300,19 @@ def _in_ids(column: exp.Expr, household_ids: Sequence[str]) -> exp.Expr:
 
 
 def compile_exit_plan(
-    policy: Policy, as_of: dt.date, *, household_ids: Sequence[str] | None = None
+    policy: Policy,
+    as_of: dt.date,
+    *,
+    household_ids: Sequence[str] | None = None,
+    households_only: bool = False,
 ) -> ExitPlan:
     """The plan evaluating `policy` as of `as_of`; outputs households, villages, counties.
 
     With `household_ids`, only those households are evaluated (for explaining one household);
-    village and county results are then meaningless and not among the outputs.
+    village and county results are then meaningless and not among the outputs. With
+    `households_only`, every household is evaluated and nothing else.
     """
+    only_households = households_only or household_ids is not None
     params = policy.values()
     members = LevelCompiler(member_scope(), params, "fupin_m")
     households = LevelCompiler(household_scope(), params, "fupin_m", members)
@@ -356,9 +355,19 @@ def compile_exit_plan(
     net_income = _sql(
         "h.wage_income + h.business_income - h.business_expense + h.property_income + h.transfer_income"
     )
+    # only the household fields some expression reads (a snapshot has many more columns)
+    used = {"household_id", "region_code", "status"}
+    for level_criteria in (compiled["household"],):
+        for c in level_criteria:
+            for tree in (c.verdict, c.applies, *[p for p in c.gap_parts if not isinstance(p, str)]):
+                if tree is not None:
+                    used |= {col.name for col in tree.find_all(exp.Column)}
+    for _, _, inner in villages.aggregates:
+        used |= {col.name for col in inner.find_all(exp.Column)}
+    household_fields = [exp.column(f.name, "h") for f in HOUSEHOLDS.fields if f.name in used]
     household_rows = (
         exp.select(
-            "h.*",
+            *household_fields,
             exp.alias_(member_count, "member_count"),
             exp.alias_(net_income, "net_income"),
             exp.alias_(
@@ -379,7 +388,7 @@ def compile_exit_plan(
         household_rows = household_rows.where(
             _in_ids(exp.column("household_id", "h"), household_ids)
         )
-    steps.append(Step("fupin_household_rows", household_rows, materialize=True))
+    steps.append(Step("fupin_household_rows", household_rows, materialize=not only_households))
 
     household_exit = exp.select(
         "household_id",
@@ -397,11 +406,10 @@ def compile_exit_plan(
             exp.select("*", *_verdict_columns(compiled["household"])).from_(
                 "fupin_household_criteria"
             ),
-            materialize=True,
         )
     )
     outputs = {"households": "fupin_household_exit"}
-    if household_ids is not None:
+    if only_households:
         return ExitPlan(policy, as_of, Plan(tuple(steps), outputs), compiled)
 
     # villages: the village table and every poor village among the regions

@@ -1,0 +1,445 @@
+"""Benchmark: the yunnan-2017 household exit evaluation of 1,000,000 households on DuckDB,
+against a straightforward vectorised pandas implementation of the same criteria, in one run.
+
+    .venv/bin/python bench/evaluate.py [--households 1000000] [--keep DIR]
+
+The data set (about 3.5 members per household) is built in numpy/pyarrow in a child process
+and written as a snapshot (typed Parquet files and a manifest), so this process starts clean:
+its peak memory after the DuckDB phase is the memory the evaluation needed. Both phases read
+the same Parquet files; their verdicts are compared before the figures are printed.
+
+Goal (issue 3): under 5 s, at least 10x pandas, under 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+AS_OF = dt.date(2017, 12, 31)
+POLICY = "yunnan-2017"
+# DuckDB reads a Parquet file in parallel by row group: ~100k rows per group lets both cores
+# work (a single 1M-row group is read by one thread).
+ROW_GROUP = 100_000
+
+
+# --- the data set ---------------------------------------------------------------------------------
+
+
+def _ids(prefix: str, n: int, width: int) -> pa.Array:
+    digits = pc.utf8_lpad(pa.array(np.arange(n, dtype=np.int64)).cast(pa.string()), width, "0")
+    return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+
+
+def _choice(rng: np.random.Generator, values: list[str], p: list[float], n: int) -> pa.Array:
+    idx = rng.choice(len(values), size=n, p=p).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(idx), pa.array(values)).cast(pa.string())
+
+
+def _bool(rng: np.random.Generator, p_true: float, n: int, p_null: float = 0.0) -> pa.Array:
+    values = rng.random(n) < p_true
+    mask = rng.random(n) < p_null if p_null else None
+    return pa.array(values, mask=mask)
+
+
+def _money(values: np.ndarray) -> pa.Array:
+    return pa.array(np.maximum(values, 0).astype(np.int32)).cast(pa.decimal128(18, 2))
+
+
+def build_snapshot(folder: Path, households: int, seed: int = 2017) -> dict[str, int]:
+    from fupin.engine.dataset import arrow_schema
+    from fupin.engine.standard_format import HOUSEHOLDS, MEASURES, MEMBERS, REGIONS, VILLAGES
+
+    rng = np.random.default_rng(seed)
+    n = households
+    folder.mkdir(parents=True, exist_ok=True)
+    villages = max(1, n // 200)
+    village_of = rng.integers(0, villages, n)
+    # 53 01 02 TTT VVV: ten townships' worth of villages per county, counties of 100 villages
+    county = village_of // 100
+    codes = (
+        530100000000
+        + (county % 99 + 1) * 1_000_000
+        + (village_of % 100 // 10 + 1) * 1000
+        + village_of % 10
+        + 201
+    )
+    village_codes = pa.array(np.unique(codes)).cast(pa.string())
+
+    def table(t, columns: dict[str, pa.Array], rows: int) -> pa.Table:
+        schema = arrow_schema(t)
+        arrays = [columns.get(f.name, pa.nulls(rows, f.type)).cast(f.type) for f in schema]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+    size = rng.choice([1, 2, 3, 4, 5, 6, 7], size=n, p=[0.12, 0.16, 0.2, 0.22, 0.16, 0.09, 0.05])
+    hid = _ids("H", n, 7)
+    relocated = rng.random(n) < 0.1
+    hh = {
+        "household_id": hid,
+        "region_code": pa.array(codes).cast(pa.string()),
+        "head_name": pa.array(np.full(n, "户主")),
+        "head_id_number": _ids("ID", n, 16),
+        "attribute": _choice(
+            rng, ["一般贫困户", "低保贫困户", "特困供养贫困户"], [0.7, 0.25, 0.05], n
+        ),
+        "main_cause": _choice(rng, ["因病", "因学", "缺技术", "缺资金"], [0.4, 0.1, 0.25, 0.25], n),
+        "other_causes": pa.array(np.where(rng.random(n) < 0.1, "因学", None)),
+        "status": _choice(rng, ["未脱贫", "已脱贫", "返贫", "清退"], [0.3, 0.65, 0.02, 0.03], n),
+        "wage_income": _money(rng.normal(2600, 1200, n) * size),
+        "business_income": _money(rng.normal(1200, 600, n) * size),
+        "business_expense": _money(rng.normal(300, 100, n) * size),
+        "transfer_income": _money(rng.normal(400, 200, n) * size),
+        "food_secure": _bool(rng, 0.98, n, 0.005),
+        "clothing_secure": _bool(rng, 0.98, n, 0.005),
+        "water_safe": _bool(rng, 0.97, n, 0.005),
+        "housing_grade": _choice(rng, ["A", "B", "C", "D"], [0.4, 0.5, 0.07, 0.03], n),
+        "housing_renovated": _bool(rng, 0.5, n),
+        "relocated": pa.array(relocated),
+        "relocation_moved_in": _bool(rng, 0.9, n),
+        "relocation_self_funds": _money(np.where(relocated, rng.normal(7000, 3000, n), 0)),
+        "housing_debt": _money(np.where(relocated & (rng.random(n) < 0.05), 5000, 0)),
+        "education_burden": _money(rng.normal(500, 300, n)),
+        "medical_out_of_pocket": _money(rng.exponential(2500, n)),
+        "family_doctor": _bool(rng, 0.95, n, 0.005),
+    }
+    pq.write_table(
+        table(HOUSEHOLDS, hh, n), folder / "households.parquet", row_group_size=ROW_GROUP
+    )
+
+    m = int(size.sum())
+    owner = np.repeat(np.arange(n), size)
+    first = np.r_[0, np.cumsum(size)[:-1]]
+    is_head = np.zeros(m, dtype=bool)
+    is_head[first] = True
+    age = np.where(is_head, rng.integers(25, 80, m), rng.integers(0, 85, m))
+    born = np.datetime64("2017-12-31") - (age * 365.25 + rng.integers(0, 365, m)).astype(
+        "timedelta64[D]"
+    )
+    school = np.where(
+        (age >= 6) & (age <= 15),
+        np.where(rng.random(m) < 0.97, "小学", "非在校生"),
+        np.where(
+            age < 6, "学前教育", np.where((age <= 22) & (rng.random(m) < 0.4), "高中", "非在校生")
+        ),
+    )
+    members = {
+        "household_id": hid.take(pa.array(owner)),
+        "id_number": _ids("P", m, 17),
+        "name": pa.array(np.full(m, "成员")),
+        "sex": _choice(rng, ["男", "女"], [0.5, 0.5], m),
+        "birth_date": pa.array(born).cast(pa.date32()),
+        "relation": pa.array(np.where(is_head, "户主", "之子")),
+        "school_status": pa.array(school, mask=rng.random(m) < 0.002),
+        "health": pa.array(np.where(rng.random(m) < 0.05, "残疾", "健康")),
+        "medical_insured": _bool(rng, 0.995, m, 0.002),
+        "critical_illness_insured": _bool(rng, 0.99, m, 0.002),
+        "pension_insured": _bool(rng, 0.97, m, 0.002),
+    }
+    pq.write_table(table(MEMBERS, members, m), folder / "members.parquet", row_group_size=ROW_GROUP)
+
+    k = int(n * 1.2)
+    measures = {
+        "household_id": hid.take(pa.array(rng.integers(0, n, k))),
+        "year": pa.array(rng.integers(2015, 2018, k)),
+        "kind": _choice(rng, ["产业扶持", "就业扶持", "教育资助"], [0.5, 0.3, 0.2], k),
+    }
+    pq.write_table(
+        table(MEASURES, measures, k), folder / "measures.parquet", row_group_size=ROW_GROUP
+    )
+
+    v = len(village_codes)
+    pq.write_table(
+        table(
+            VILLAGES,
+            {
+                "region_code": village_codes,
+                "road_hardened": _bool(rng, 0.95, v),
+                "tv_coverage": pa.array(rng.uniform(95, 100, v)),
+            },
+            v,
+        ),
+        folder / "villages.parquet",
+    )
+    regions = {
+        "code": village_codes,
+        "name": pa.array(np.full(v, "村")),
+        "level": pa.array(np.full(v, "村")),
+        "poverty_flag": _choice(rng, ["贫困村", "非贫困村"], [0.6, 0.4], v),
+        "population": pa.array(rng.integers(1500, 3000, v)),
+    }
+    pq.write_table(table(REGIONS, regions, v), folder / "regions.parquet", row_group_size=ROW_GROUP)
+    counts = {"households": n, "members": m, "measures": k, "villages": v}
+    (folder / "manifest.json").write_text(json.dumps({"bench": True, "counts": counts}))
+    return counts
+
+
+# --- DuckDB ---------------------------------------------------------------------------------------
+
+
+def run_duckdb(folder: Path) -> tuple[float, float, pa.Table]:
+    """The full yunnan-2017 household evaluation with gap sentences, through the public API:
+    opening the snapshot, loading and compiling the policy, running, writing the sentences."""
+    from fupin.engine.exit_evaluation import evaluate_households
+
+    started, cpu = time.perf_counter(), time.process_time()
+    households = evaluate_households(folder, POLICY, AS_OF)
+    return time.perf_counter() - started, time.process_time() - cpu, households
+
+
+# --- pandas ---------------------------------------------------------------------------------------
+
+
+def run_pandas(folder: Path, params: dict[str, float]) -> tuple[float, object]:
+    """The same criteria as a data analyst would write them in pandas (vectorised, no loops
+    over rows), with the same unknown handling (nullable booleans, Kleene logic)."""
+    import pandas as pd
+
+    started = time.perf_counter()
+    hh = pd.read_parquet(folder / "households.parquet")
+    mm = pd.read_parquet(
+        folder / "members.parquet",
+        columns=["household_id", "birth_date", "school_status", "health", "medical_insured",
+                 "critical_illness_insured", "pension_insured"],
+    )  # fmt: skip
+    ms = pd.read_parquet(folder / "measures.parquet", columns=["household_id", "year"])
+
+    birth = pd.to_datetime(mm["birth_date"])
+    age = (
+        AS_OF.year
+        - birth.dt.year
+        - ((birth.dt.month * 100 + birth.dt.day) > AS_OF.month * 100 + AS_OF.day)
+    )
+    disabled = mm["health"].fillna("").str.contains("残疾")
+    school = mm["school_status"]
+    in_school = (school != "非在校生") & ~(
+        (school == "学前教育") & (age > params["preschool_age_max"])
+    )
+    in_school = in_school.astype("boolean").mask(school.isna())
+    of_age = age.between(params["compulsory_age_min"], params["compulsory_age_max"])
+    education_ok = (~of_age.astype("boolean")) | disabled.astype("boolean") | in_school
+    not_student = (school == "非在校生").astype("boolean").mask(school.isna())
+    pension_ok = (
+        (age < params["pension_age_min"]).astype("boolean")
+        | ~not_student
+        | mm["pension_insured"].astype("boolean")
+    )
+    per_member = pd.DataFrame(
+        {
+            "household_id": mm["household_id"],
+            "compulsory_education": education_ok,
+            "medical_insurance": mm["medical_insured"].astype("boolean"),
+            "critical_illness_insurance": mm["critical_illness_insured"].astype("boolean"),
+            "pension": pension_ok,
+        }
+    )
+    flags = list(per_member.columns[1:])
+    false_flags = pd.DataFrame(
+        {f: per_member[f].eq(False).fillna(False).astype("int8") for f in flags}
+    )
+    unknown_flags = pd.DataFrame({f: per_member[f].isna().astype("int8") for f in flags})
+    key = per_member["household_id"]
+    any_false = false_flags.groupby(key, sort=False).max().astype(bool)
+    any_unknown = unknown_flags.groupby(key, sort=False).max().astype(bool)
+    member_count = key.value_counts().rename("member_count")
+    all_members = pd.DataFrame(index=any_false.index)
+    for f in flags:
+        value = pd.Series(True, index=any_false.index, dtype="boolean")
+        value = value.mask(any_unknown[f], pd.NA).mask(any_false[f], False)
+        all_members[f] = value
+    measures = ms[ms["year"] <= AS_OF.year].groupby("household_id").size().rename("measure_count")
+
+    df = (
+        hh.join(member_count, on="household_id")
+        .join(all_members, on="household_id")
+        .join(measures, on="household_id")
+    )
+    no_members = df["member_count"].isna()
+    for f in flags:  # all_members over no members is true
+        df[f] = df[f].astype("boolean").mask(no_members, True)
+    df["member_count"] = df["member_count"].fillna(0)
+    df["measure_count"] = df["measure_count"].fillna(0)
+    money = ["wage_income", "business_income", "business_expense", "property_income", "transfer_income",
+             "relocation_self_funds", "housing_debt", "education_burden", "medical_out_of_pocket"]  # fmt: skip
+    for col in money:
+        df[col] = df[col].astype("float64").fillna(0.0)
+    net = (
+        df["wage_income"]
+        + df["business_income"]
+        - df["business_expense"]
+        + df["property_income"]
+        + df["transfer_income"]
+    )
+    members = df["member_count"].replace(0, np.nan)
+    b = {
+        c: df[c].astype("boolean")
+        for c in (
+            "food_secure",
+            "clothing_secure",
+            "water_safe",
+            "relocated",
+            "relocation_moved_in",
+            "housing_renovated",
+            "family_doctor",
+        )
+    }
+    grade = df["housing_grade"]
+    grade_ab = grade.isin(["A", "B"]).astype("boolean").mask(grade.isna())
+    grade_cd = grade.isin(["C", "D"]).astype("boolean").mask(grade.isna())
+    schooling = (df["main_cause"] == "因学").astype("boolean").mask(df["main_cause"].isna()) | df[
+        "other_causes"
+    ].fillna("").str.contains("因学").astype("boolean")
+    criteria = pd.DataFrame(
+        {
+            "income": (net / members >= params["poverty_line"])
+            .astype("boolean")
+            .mask(members.isna()),
+            "food": b["food_secure"],
+            "clothing": b["clothing_secure"],
+            "water": b["water_safe"],
+            "housing_safe": (b["relocated"] & b["relocation_moved_in"])
+            | (~b["relocated"] & (grade_ab | (grade_cd & b["housing_renovated"]))),
+            "relocation_funds": ~b["relocated"]
+            | (
+                (df["relocation_self_funds"] <= params["relocation_self_funds_max"])
+                & (df["housing_debt"] <= params["housing_debt_max"])
+            ).astype("boolean"),
+            "compulsory_education": df["compulsory_education"].astype("boolean"),
+            "income_after_schooling": ~schooling
+            | ((net - df["education_burden"]) / members >= params["poverty_line"])
+            .astype("boolean")
+            .mask(members.isna()),
+            "medical_insurance": df["medical_insurance"].astype("boolean"),
+            "critical_illness_insurance": df["critical_illness_insurance"].astype("boolean"),
+            "family_doctor": b["family_doctor"],
+            "medical_burden": (
+                df["medical_out_of_pocket"] <= params["rural_disposable_income"]
+            ).astype("boolean"),
+            "pension": df["pension"].astype("boolean"),
+            "measures_recorded": (df["measure_count"] >= params["measures_min"]).astype("boolean"),
+        }
+    )
+    failed = criteria.eq(False).fillna(False)
+    unknown = criteria.isna()
+    ordered = sorted(criteria.columns)
+    failed_ids = pd.Series("", index=df.index)
+    for c in ordered:
+        failed_ids = failed_ids + np.where(failed[c], c + ";", "")
+    verdict = np.where(
+        failed.any(axis=1), "未达标", np.where(unknown.any(axis=1), "数据不全", "达标")
+    )
+    result = pd.DataFrame(
+        {
+            "household_id": df["household_id"],
+            "verdict": verdict,
+            "failed_criteria": failed_ids.str.rstrip(";"),
+        }
+    )
+    return time.perf_counter() - started, result
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="build the snapshot here (reused if present)")
+    parser.add_argument("--build-only", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build_only:
+        counts = build_snapshot(args.build_only, args.households)
+        print(json.dumps(counts))
+        return
+
+    tmp = None
+    folder = args.keep
+    if folder is None:
+        tmp = tempfile.TemporaryDirectory(prefix="fupin-bench-")
+        folder = Path(tmp.name) / "snapshot"
+    if not (folder / "manifest.json").exists():
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--households",
+                str(args.households),
+                "--build-only",
+                str(folder),
+            ],
+            check=True,
+            env=dict(os.environ),
+        )
+        print(f"data set built in {time.perf_counter() - started:.1f} s (child process)")
+    counts = json.loads((folder / "manifest.json").read_text())["counts"]
+    print(
+        f"households {counts['households']:,}  members {counts['members']:,}  measures {counts['measures']:,}"
+    )
+
+    baseline_mb = peak_rss_mb()
+    duck_seconds, duck_cpu, duck = run_duckdb(folder)
+    duck_peak_mb = peak_rss_mb()
+    print(
+        f"DuckDB  {duck_seconds:7.2f} s   (CPU {duck_cpu:.2f} s)   peak memory {duck_peak_mb:,.0f} MB"
+        f" (whole process; {baseline_mb:,.0f} MB before)"
+    )
+
+    from fupin.engine.policy import load_policy
+
+    params = {
+        k: float(v)
+        for k, v in load_policy(POLICY).values().items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    cpu = time.process_time()
+    pandas_seconds, frame = run_pandas(folder, params)
+    print(
+        f"pandas  {pandas_seconds:7.2f} s   (CPU {time.process_time() - cpu:.2f} s)"
+        f"   peak memory {peak_rss_mb():,.0f} MB (whole process, after both)"
+    )
+
+    import pandas as pd
+
+    ours = duck.select(["household_id", "verdict", "failed_criteria"]).to_pandas()
+    merged = ours.merge(frame, on="household_id", suffixes=("_duckdb", "_pandas"))  # type: ignore[arg-type]
+    agree = bool(
+        len(merged) == len(ours)
+        and (merged["verdict_duckdb"] == merged["verdict_pandas"]).all()
+        and (merged["failed_criteria_duckdb"] == merged["failed_criteria_pandas"]).all()
+    )
+    verdicts = ours["verdict"].value_counts().to_dict()
+    print(f"verdicts {verdicts}  DuckDB and pandas agree: {'yes' if agree else 'NO'}")
+    print(f"ratio   pandas / DuckDB = {pandas_seconds / duck_seconds:.1f}x (wall time)")
+    print(f"load    {os.getloadavg()[0]:.1f} (1-minute load average; {os.cpu_count()} cores)")
+    if not agree and os.environ.get("FUPIN_BENCH_DEBUG"):
+        bad = merged[
+            (merged["verdict_duckdb"] != merged["verdict_pandas"])
+            | (merged["failed_criteria_duckdb"] != merged["failed_criteria_pandas"])
+        ]
+        print(bad.head(10).to_string())
+    del pd
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
