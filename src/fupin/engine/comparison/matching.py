@@ -8,7 +8,8 @@ Two stages, per roster:
    with a Fellegi–Sunter model run by Splink on DuckDB. Comparisons: the name (same
    characters; same pinyin, for homophones such as 王丽/王莉; one character edited), the birth
    date (same; month and day transposed; one digit off), the sex, the ID number (one or two
-   characters off, as a mistyped or corrupted ID is) and the address (the roster address names
+   characters off while one of the two fails the check, as a mistyped or corrupted ID does: two
+valid IDs that differ belong to two people) and the address (the roster address names
    the registry village or township). Candidate pairs come from blocking rules on birth date,
    transposed birth date, pinyin and ID fragments, so their number grows about linearly with
    the data. Each roster row keeps its best candidate; a pair at or above `threshold` is a
@@ -133,16 +134,17 @@ def _norm_id(column: str) -> str:
     return _NORMALISE_ID.format(c=column)
 
 
-def _id_valid_sql(c: str) -> str:
-    """A SQL test of the GB 11643 check character (length, digits, MOD 11-2)."""
+def id_valid_sql(c: str) -> str:
+    """A SQL test of a normalised ID (GB 11643): 18 characters, 17 digits and a digit or X, a
+    real birth date, and the MOD 11-2 check character. The digits are taken from one integer
+    cast, which DuckDB computes far faster than 17 substrings."""
     weights = [pow(2, 17 - i, 11) for i in range(17)]
-    total = " + ".join(
-        f"CAST(SUBSTR({c}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(weights)
-    )
+    number = f"TRY_CAST(SUBSTR({c}, 1, 17) AS BIGINT)"
+    total = " + ".join(f"({number} // {10 ** (16 - i)} % 10) * {w}" for i, w in enumerate(weights))
     return (
-        f"(LENGTH({c}) = 18 AND REGEXP_FULL_MATCH({c}, '[0-9]{{17}}[0-9X]') "
+        f"COALESCE(LENGTH({c}) = 18 AND REGEXP_FULL_MATCH({c}, '[0-9]{{17}}[0-9X]') "
         f"AND TRY_STRPTIME(SUBSTR({c}, 7, 8), '%Y%m%d') IS NOT NULL "
-        f"AND SUBSTR('10X98765432', (({total}) % 11) + 1, 1) = SUBSTR({c}, 18, 1))"
+        f"AND SUBSTR('10X98765432', CAST(({total}) % 11 AS INTEGER) + 1, 1) = SUBSTR({c}, 18, 1), FALSE)"
     )
 
 
@@ -154,15 +156,14 @@ def prepare_registry(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
         CREATE OR REPLACE TABLE cmp_members AS
         WITH m AS (
             SELECT *, {_norm_id("id_number")} AS id_norm,
-                   ROW_NUMBER() OVER (ORDER BY household_id, id_number) AS member_key
+                   ROW_NUMBER() OVER () AS member_key
             FROM members
         )
         SELECT m.*,
                h.region_code,
                v.name AS village_name,
                t.name AS township_name,
-               c.name AS county_name,
-               COALESCE({_id_valid_sql("m.id_norm")}, FALSE) AS id_valid
+               c.name AS county_name
         FROM m
         LEFT JOIN households h USING (household_id)
         LEFT JOIN regions v ON v.code = h.region_code
@@ -221,13 +222,14 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _level("id_l IS NULL OR id_r IS NULL", "身份证号缺失", 0, 0, null=True),
             _level(
-                "LENGTH(id_l) = LENGTH(id_r) AND levenshtein(id_l, id_r) <= 2",
-                "身份证号差一两位",
+                "NOT (id_valid_l AND id_valid_r) AND LENGTH(id_l) = LENGTH(id_r) "
+                "AND levenshtein(id_l, id_r) <= 2",
+                "一方身份证号无效且差一两位",
                 0.75,
                 0.0000001,
             ),
-            _level("NOT (id_valid_l AND id_valid_r)", "一方身份证号无效", 0.2, 0.05),
-            _level("ELSE", "身份证号不同", 0.05, 0.9499999),
+            _level("NOT (id_valid_l AND id_valid_r)", "一方身份证号无效", 0.248, 0.05),
+            _level("ELSE", "身份证号不同", 0.002, 0.9499999),
         ],
     },
     {
@@ -265,7 +267,7 @@ def _side_sql(source: str, *, registry: bool) -> str:
     if registry:
         birth = "STRFTIME(s.birth_date, '%Y%m%d')"
         village, township, address = "s.village_name", "s.township_name", "NULL"
-        key, valid = "s.member_key", "s.id_valid"
+        key, valid = "s.member_key", id_valid_sql("s.id_norm")
         ident = "s.id_norm"
     else:
         ident = _norm_id("s.id_number")

@@ -25,6 +25,7 @@ from fupin.engine import idcard
 from fupin.engine.comparison.matching import (
     MatchSettings,
     MatchStats,
+    id_valid_sql,
     match_roster,
     prepare_registry,
 )
@@ -254,7 +255,7 @@ def _roster_member_columns(present: list[str], as_of: dt.date) -> tuple[list[str
 
 def _member_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, present: list[str]) -> None:
     invalid = con.execute(
-        "SELECT member_key, id_number FROM cmp_members WHERE NOT id_valid"
+        f"SELECT member_key, id_number FROM cmp_members WHERE NOT {id_valid_sql('id_norm')}"
     ).fetchall()
     problems = pa.table(
         {
@@ -275,7 +276,7 @@ def _member_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, present: list[
             CREATE OR REPLACE TEMP TABLE cmp_member_facts AS
             SELECT m.member_key, {member_fields},
                    {as_of.year} - YEAR(m.birth_date) - {passed} AS age,
-                   m.id_valid, p.id_problem, {as_of.year} AS as_of_year,
+                   p.member_key IS NULL AS id_valid, p.id_problem, {as_of.year} AS as_of_year,
                    {household_fields},
                    {", ".join(items)}
             FROM cmp_members m
