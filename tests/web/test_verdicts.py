@@ -47,3 +47,32 @@ def test_evaluating_the_latest_snapshot_fills_the_home_figures_and_search_filter
 
 def test_a_clerk_cannot_run_the_evaluation(client, clerk):
     assert client_for(client, clerk).post("/evaluate/").status_code == 403
+
+
+def test_after_an_evaluation_the_file_shows_the_stored_verdict_and_explains_on_request(
+    client, reviewer
+):
+    freeze(timezone.localdate())
+    c = client_for(client, reviewer)
+    c.post("/evaluate/")
+    text = c.get("/households/H003/").content.decode()
+    section = text[text.index('id="verdict"') :]
+    assert "未达标" in section and "未录入帮扶措施" in section
+    assert "精准帮扶措施已录入" in section  # the failed criterion by name
+    assert 'id="explain"' in section
+    explained = c.get("/households/H003/", {"explain": "1"}).content.decode()
+    section = explained[explained.index('id="verdict"') :]
+    assert "不愁吃（有必须的口粮）" in section  # every criterion, passed ones too
+
+
+def test_the_api_gives_the_results_of_a_region_within_the_tokens_scope(client, reviewer, outsider):
+    from fupin.web.api import issue_token
+
+    freeze(timezone.localdate())
+    client_for(client, reviewer).post("/evaluate/")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(reviewer)}"}
+    data = client.get("/api/regions/530523100001/results", **auth).json()
+    assert (data["passed"], data["failed"], data["verdict"]) == (1, 1, "达标")
+    assert data["failed_criteria"][0]["criterion"] == "income"
+    outsider_auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(outsider)}"}
+    assert client.get("/api/regions/530523100001/results", **outsider_auth).status_code == 404

@@ -215,3 +215,51 @@ def get_children(request, code: str):
     _need(request, "view_figures")
     region = access.region_or_404(request.auth, code)
     return [_figures(child) for child in region.children.order_by("code")]
+
+
+class CriterionCount(Schema):
+    criterion: str
+    name: str
+    households: int
+
+
+class RegionResults(Schema):
+    code: str
+    snapshot: str | None
+    policy: str | None
+    passed: int
+    failed: int
+    wrong_exit_risks: int
+    failed_criteria: list[CriterionCount]
+    verdict: str | None = None
+    verdict_gaps: list[str] = []
+
+
+@api.get(
+    "/regions/{code}/results",
+    response=RegionResults,
+    summary="退出评估结果：达标与未达标户数、错退风险、未达标指标，以及村或县本身的结论",
+)
+def get_results(request, code: str):
+    _need(request, "view_figures")
+    region = access.region_or_404(request.auth, code)
+    from fupin.web.verdicts import region_verdict
+
+    figures = stats.verdict_figures(region)
+    own = region_verdict(region.code)
+    out = {
+        "code": region.code,
+        "snapshot": figures["snapshot"] if figures else None,
+        "policy": figures["policy"] if figures else None,
+        "passed": figures["passed"] if figures else 0,
+        "failed": figures["failed"] if figures else 0,
+        "wrong_exit_risks": figures["wrong_exit_risks"] if figures else 0,
+        "failed_criteria": [
+            {"criterion": cid, "name": name, "households": n}
+            for cid, name, n in (figures["criteria"] if figures else [])
+        ],
+    }
+    if own is not None:
+        out["verdict"] = own["v"].verdict
+        out["verdict_gaps"] = own["gaps"]
+    return out

@@ -33,8 +33,45 @@ def latest_snapshot() -> dict | None:
     return snapshots[-1] if snapshots else None
 
 
-def household_verdict(household_id: str, region_code: str) -> dict:
-    """{"state": "尚未评估"|"已评估"|"评估失败", "reason": str, ...explain_household's fields}."""
+def stored_verdict(household_id: str) -> dict | None:
+    """The verdict stored by the last `refresh`, in the shape of household_verdict (no criteria
+    table): cheap, for pages; None when the household has not been evaluated that way."""
+    from fupin.web.models import ExitVerdict
+
+    v = ExitVerdict.objects.filter(household_id=household_id).first()
+    if v is None:
+        return None
+    policy = _policy(v.policy)
+    names = {c.id: c.name for c in policy.criteria.get("household", ())} if policy else {}
+    return {
+        "state": "已评估",
+        "reason": "",
+        "stored": True,
+        "snapshot": v.snapshot,
+        "policy": {"id": v.policy, "name": policy.name if policy else v.policy},
+        "verdict": v.verdict,
+        "passed": v.passed,
+        "per_capita_net_income": round(v.per_capita_net_income, 2)
+        if v.per_capita_net_income is not None
+        else None,
+        "gaps": [g for g in v.gaps.split("；") if g],
+        "failed_names": [names.get(c, c) for c in v.failed_criteria.split(";") if c],
+        "unknown_names": [names.get(c, c) for c in v.unknown_criteria.split(";") if c],
+        "criteria": [],
+    }
+
+
+def household_verdict(household_id: str, region_code: str, *, explain: bool = False) -> dict:
+    """{"state": "尚未评估"|"已评估"|"评估失败", "reason": str, ...explain_household's fields}.
+
+    The stored verdict of the last evaluation when there is one (fast); with `explain`, or
+    when there is none, the engine explains the household on the latest snapshot, criterion
+    by criterion.
+    """
+    if not explain:
+        stored = stored_verdict(household_id)
+        if stored is not None:
+            return stored
     snapshot = latest_snapshot()
     if snapshot is None:
         return {"state": "尚未评估", "reason": "尚无冻结的数据快照（运行 fupin freeze 后评估）"}
@@ -58,12 +95,18 @@ def household_verdict(household_id: str, region_code: str) -> dict:
     return {"state": "已评估", "reason": "", "snapshot": snapshot["id"], **result}
 
 
-def criterion_names(policy_id: str, level: str = "household") -> dict[str, str]:
+def _policy(policy_id: str):
     try:
         from fupin.engine.policy.loading import load_policy
 
-        policy = load_policy(policy_id)
+        return load_policy(policy_id)
     except Exception:
+        return None
+
+
+def criterion_names(policy_id: str, level: str = "household") -> dict[str, str]:
+    policy = _policy(policy_id)
+    if policy is None:
         return {}
     return {c.id: c.name for c in policy.criteria.get(level, ())}
 

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fupin.engine import idcard
@@ -291,12 +292,14 @@ def household_export(request):
 # ---- the household file ------------------------------------------------------------------------
 
 
+@never_cache
 @access.permission_required("view_registry")
 def household_file(request, household_id: str):
     household = access.household_or_404(request.user, household_id)
     return _render_file(request, household, reveal=False)
 
 
+@never_cache
 @require_POST
 @access.permission_required("reveal")
 def household_reveal(request, household_id: str):
@@ -359,7 +362,9 @@ def _render_file(request, household, *, reveal: bool):
         measures=household.measures.order_by("-year", "kind"),
         visits=household.visits.all()[:50],
         history=history_rows,
-        verdict=household_verdict(household.household_id, household.region_id),
+        verdict=household_verdict(
+            household.household_id, household.region_id, explain=request.GET.get("explain") == "1"
+        ),
         findings=_household_findings(household.household_id),
         adjustments=household.adjustments.all()[:20],
         kinds=KINDS,
@@ -405,6 +410,7 @@ def evaluate_latest(request):
     return redirect("web:home")
 
 
+@never_cache
 @access.permission_required("edit")
 def household_edit(request, household_id: str):
     household = access.household_or_404(request.user, household_id)
@@ -445,6 +451,7 @@ def household_edit(request, household_id: str):
     )
 
 
+@never_cache
 @access.permission_required("edit")
 def member_edit(request, household_id: str, member_pk: int):
     household = access.household_or_404(request.user, household_id)
