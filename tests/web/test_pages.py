@@ -217,6 +217,9 @@ def test_region_pages_show_the_village_indicators_and_the_county_villages(client
     assert "集体经济收入" in village and "35000" in village and "/households/H001/" in village
     county = c.get(f"/regions/{dataset.COUNTY}/").content.decode()
     assert f"/regions/{dataset.TOWN}/" in county
+    villages = county[county.index('id="villages"') :]
+    assert "新寨村" in villages and "大坪村" in villages
+    assert f'href="/households/?region={dataset.VILLAGE_B}">1<' in villages
 
 
 class TestVisits:

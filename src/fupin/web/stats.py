@@ -200,3 +200,34 @@ def overdue_tasks(region: Region, today) -> int | None:
         )
         .count()
     )
+
+
+def county_villages(county: Region) -> list[dict]:
+    """Every village of a county with its households by status and its exit verdict."""
+    from fupin.web.models import RegionVerdict
+
+    villages = list(Region.objects.within(county.code).filter(level="村").order_by("code"))
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for code, status, n in (
+        Household.objects.within(county.code)
+        .values_list("region_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[code][status] += n
+    low, high = _code_range(county.code)
+    verdicts = {
+        v.region_code: v
+        for v in RegionVerdict.objects.filter(
+            region_code__gte=low, region_code__lte=high, level="村"
+        )
+    }
+    return [
+        {
+            "region": v,
+            "households": sum(counts[v.code].values()),
+            "by_status": [(s, counts[v.code][s]) for s in STATUSES],
+            "verdict": verdicts.get(v.code),
+        }
+        for v in villages
+    ]

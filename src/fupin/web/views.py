@@ -160,6 +160,8 @@ def region_page(request, code: str):
         from fupin.web.verdicts import region_verdict
 
         ctx["region_verdict"] = region_verdict(region.code)
+    if region.level == "县":
+        ctx["villages"] = stats.county_villages(region)
     if region.level == "村":
         ctx["indicators"] = getattr(region, "indicators", None) if _has_indicators(region) else None
         ctx["work_teams"] = region.work_teams.all()
