@@ -61,6 +61,15 @@ class ExitResults:
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         return write_outputs(self, Path(out_dir))
 
+    def to_pandas(self, level: str = "households") -> Any:
+        """One level's results (households, villages or counties) as a pandas DataFrame."""
+        table: pa.Table = {
+            "households": self.households,
+            "villages": self.villages,
+            "counties": self.counties,
+        }[level]
+        return table.to_pandas()
+
 
 # --- opening data -------------------------------------------------------------------------------
 

@@ -1,0 +1,88 @@
+"""explain_household (for the household page) and the analysts' Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fupin.engine.exit_evaluation import evaluate, explain_household
+from tests.engine.exit_data import AS_OF, born_aged, household, member, write_dataset
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_dataset(
+        tmp_path / "data",
+        [
+            household(
+                "H1", status="已脱贫", wage_income="2950", housing_grade="C", housing_renovated="否"
+            ),
+            household("H2", family_doctor=""),
+        ],
+        [
+            member("H1"),
+            member(
+                "H1",
+                birth_date=born_aged(10),
+                relation="之子",
+                school_status="小学",
+                pension_insured="",
+            ),
+            member("H2"),
+        ],
+    )
+
+
+class TestExplainHousehold:
+    def test_it_gives_the_verdict_every_criterion_and_the_gaps(self, folder: Path) -> None:
+        explained = explain_household(folder, "yunnan-2017", "H1", AS_OF)
+        assert explained is not None
+        assert explained["verdict"] == "未达标"
+        assert explained["policy"] == {"id": "yunnan-2017", "name": "云南省2017年贫困退出标准"}
+        assert explained["source"] == str(folder)
+        assert explained["as_of"] == "2017-12-31"
+        assert explained["failed_criteria"] == ["housing_safe", "income"]
+        assert explained["gaps"] == [
+            "住房安全等级为C级危房，且未改造入住",
+            "人均纯收入1,475元，低于标准3,200元",
+        ]
+        results = {c["id"]: c["result"] for c in explained["criteria"]}
+        assert results["income"] == "未达标"
+        assert results["relocation_funds"] == "不适用"
+        assert results["compulsory_education"] == "达标"
+        assert results["pension"] == "达标"  # the child of ten is not asked for a pension
+        income = next(c for c in explained["criteria"] if c["id"] == "income")
+        assert income["source"] == "000_7b83ec534104c8fb.txt 第1(1)项"
+        assert income["gap"] == "人均纯收入1,475元，低于标准3,200元"
+
+    def test_an_unknown_criterion_is_shown_as_incomplete(self, folder: Path) -> None:
+        explained = explain_household(folder, "yunnan-2017", "H2", AS_OF)
+        assert explained is not None
+        assert explained["verdict"] == "数据不全"
+        assert explained["unknown_criteria"] == ["family_doctor"]
+        results = {c["id"]: c["result"] for c in explained["criteria"]}
+        assert results["family_doctor"] == "数据不全"
+
+    def test_an_unknown_household_gives_none(self, folder: Path) -> None:
+        assert explain_household(folder, "yunnan-2017", "H404", AS_OF) is None
+
+    def test_it_agrees_with_the_full_evaluation(self, folder: Path) -> None:
+        full = {
+            r["household_id"]: r
+            for r in evaluate(folder, "yunnan-2017", AS_OF).households.to_pylist()
+        }
+        for hid in ("H1", "H2"):
+            explained = explain_household(folder, "yunnan-2017", hid, AS_OF)
+            assert explained is not None
+            assert explained["verdict"] == full[hid]["verdict"]
+            assert "；".join(explained["gaps"]) == full[hid]["gaps"]
+
+
+class TestPythonApi:
+    def test_results_come_as_arrow_tables_and_pandas_frames(self, folder: Path) -> None:
+        results = evaluate(folder, "yunnan-2017", AS_OF)
+        assert results.households.num_rows == 2
+        frame = results.to_pandas()
+        assert list(frame.sort_values("household_id")["verdict"]) == ["未达标", "数据不全"]
+        assert results.summary["possible_wrong_exits"]["count"] == 1
