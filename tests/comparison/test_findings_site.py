@@ -74,3 +74,29 @@ class TestFindingPages:
         response = client_for(client, outsider).get("/comparison/export.xlsx")
         rows = list(load_workbook(io.BytesIO(response.content)).active.values)
         assert len(rows) == 1
+
+
+class TestRectification:
+    def test_a_clerk_turns_a_finding_into_one_ledger_problem(self, client, clerk, stored) -> None:
+        from fupin.governance.models import Problem
+
+        finding = stored.findings.get(finding_id="uninsured_medical", name="王丽")
+        c = client_for(client, clerk)
+        for _ in range(2):  # a second click does not make a second problem
+            response = c.post(
+                f"/comparison/{finding.pk}/rectify/", {"next": "https://evil.example/"}
+            )
+            assert response.status_code == 302 and response["Location"] == "/comparison/"
+        [problem] = Problem.objects.filter(source_kind="comparison", source_ref=str(finding.pk))
+        assert problem.region_code == VILLAGE_A and "王丽" in problem.text
+        assert "已列入台账" in c.get("/comparison/").content.decode()
+
+    def test_a_finding_outside_the_users_region_is_not_found(self, client, clerk, stored) -> None:
+        other = stored.findings.get(finding_id="uninsured_medical", name="李四")
+        response = client_for(client, clerk).post(f"/comparison/{other.pk}/rectify/")
+        assert response.status_code == 404
+
+    def test_a_reviewer_without_the_edit_right_is_refused(self, client, reviewer, stored) -> None:
+        finding = stored.findings.first()
+        response = client_for(client, reviewer).post(f"/comparison/{finding.pk}/rectify/")
+        assert response.status_code == 403

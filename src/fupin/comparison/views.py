@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from fupin.comparison.models import ComparisonRun, Finding
+from fupin.comparison.models import SOURCE_KIND, ComparisonRun, Finding
 from fupin.registry import regions
 from fupin.web import access
 from fupin.web.masking import mask_id
@@ -67,8 +70,13 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     run, qs, filters = _scoped(request)
     counts = qs.values("finding_id", "finding_name").annotate(n=Count("pk")).order_by("finding_id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    linked = _linked_problems([f.pk for f in page.object_list])
     rows = [
-        {"finding": f, "id_masked": mask_id(f.id_number) if len(f.id_number) == 18 else f.id_number}
+        {
+            "finding": f,
+            "id_masked": mask_id(f.id_number) if len(f.id_number) == 18 else f.id_number,
+            "problem": linked.get(str(f.pk)),
+        }
         for f in page.object_list
     ]
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -113,3 +121,45 @@ def finding_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="comparison-findings-{stamp}.xlsx"'
     return response
+
+
+def _linked_problems(pks: list[int]) -> dict[str, int]:
+    """finding pk (as text) -> the pk of the rectification problem made from it."""
+    from fupin.governance.models import Problem
+
+    refs = [str(pk) for pk in pks]
+    rows = Problem.objects.filter(source_kind=SOURCE_KIND, source_ref__in=refs)
+    return {p.source_ref: p.pk for p in rows}
+
+
+def finding_or_404(user, pk: int) -> Finding:
+    """A finding the user may see (its region in the user's subtree), or 404."""
+    finding = Finding.objects.filter(pk=pk).first()
+    if finding is None or not access.in_scope(user, finding.region_code or "x"):
+        raise Http404("没有这条发现，或不在您的管辖范围内")
+    return finding
+
+
+@require_POST
+@access.permission_required("edit")
+def finding_rectify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a finding into a problem of the rectification ledger (once)."""
+    from fupin.governance.actions import do_register_problem
+
+    finding = finding_or_404(request.user, pk)
+    if _linked_problems([finding.pk]):
+        messages.info(request, "这条发现已列入整改台账")
+    else:
+        who = "，".join(x for x in (finding.name, finding.household_id) if x)
+        do_register_problem(
+            acting_user=request.user,
+            text=f"{finding.finding_name}（{who}）：{finding.detail}",
+            source_kind=SOURCE_KIND,
+            source_ref=str(finding.pk),
+            region_code=finding.region_code,
+        )
+        messages.success(request, "已列入整改台账")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/comparison/"
+    return redirect(target)
