@@ -101,6 +101,11 @@ def evaluate_command(
         files = results.write(out)
     except (PolicyError, DatasetError) as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if engine == "spark":
+            from fupin.engine.spark_executor import stop_spark_session
+
+            stop_spark_session()
     counts = results.summary["households"]["by_verdict"]
     wrong = results.summary["possible_wrong_exits"]["count"]
     click.echo(
