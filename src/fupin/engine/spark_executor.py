@@ -8,6 +8,7 @@ both engines see the same types; the SQL is the same plan, written by sqlglot fo
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import duckdb
@@ -24,7 +25,7 @@ def spark_session() -> Any:
     if _SESSION is None:
         from pyspark.sql import SparkSession
 
-        os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         _SESSION = (
             SparkSession.builder.master(os.environ.get("FUPIN_SPARK_MASTER", "local[2]"))
             .appName("fupin")

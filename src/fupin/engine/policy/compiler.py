@@ -47,6 +47,12 @@ def _sql(text: str) -> exp.Expr:
     return sqlglot.parse_one(text, read="duckdb")
 
 
+def _query(text: str) -> exp.Query:
+    query = _sql(text)
+    assert isinstance(query, exp.Query)
+    return query
+
+
 def literal(value: ParamValue) -> exp.Expr:
     if isinstance(value, bool):
         return exp.Boolean(this=value)
@@ -281,7 +287,7 @@ def _criterion_columns(compiled: Sequence[CompiledCriterion]) -> list[exp.Expr]:
     return out
 
 
-def _aggregate_columns(level: LevelCompiler, source: str) -> list[exp.Expr]:
+def _aggregate_columns(level: LevelCompiler) -> list[exp.Expr]:
     return [
         exp.alias_(aggregate_sql(kind, inner), alias) for alias, kind, inner in level.aggregates
     ]
@@ -337,7 +343,7 @@ def compile_exit_plan(
         exp.select(
             "household_id",
             exp.alias_(exp.Count(this=exp.Star()), "member_count"),
-            *_aggregate_columns(households, "fupin_member_rows"),
+            *_aggregate_columns(households),
         )
         .from_("fupin_member_rows")
         .group_by("household_id")
@@ -425,7 +431,7 @@ def compile_exit_plan(
                 ),
                 "poor_population",
             ),
-            *_aggregate_columns(villages, "fupin_household_rows"),
+            *_aggregate_columns(villages),
         )
         .from_("fupin_household_rows")
         .group_by("region_code")
@@ -486,7 +492,7 @@ def compile_exit_plan(
     steps.append(
         Step(
             "fupin_county_rows",
-            _sql(
+            _query(
                 f"""
                 WITH hh AS (
                     SELECT {county_of} AS region_code,
@@ -520,7 +526,7 @@ def compile_exit_plan(
                 LEFT JOIN regions AS r ON k.region_code = r.code
                 LEFT JOIN county_facts AS f ON k.region_code = f.region_code
                 """
-            ),  # type: ignore[arg-type]
+            ),
         )
     )
     county_criteria = exp.select(
