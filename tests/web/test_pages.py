@@ -263,3 +263,13 @@ def test_an_administrator_creates_a_user_in_the_region_and_it_is_audited(client,
     listing = c.get("/users/").content.decode()
     assert "clerk_b" in listing and "outsider" in listing
     assert AuditLog.objects.filter(action="创建用户", target="clerk_b").exists()
+
+
+def test_a_long_list_is_not_counted_past_the_cap(client, leader, monkeypatch):
+    from fupin.web import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    text = client_for(client, leader).get("/households/").content.decode()
+    assert "超过 2 户，请缩小查询范围" in text
+    assert text.count('<tr><td><a href="/households/H') == 1 and "下一页" in text
