@@ -63,3 +63,23 @@ class TestCompareCommand:
         _, rosters = small_county().write(tmp_path)
         done = run(tmp_path, "--rosters", str(rosters), "--as-of", "2017-12-31", "--out", "x")
         assert done.returncode != 0 and "--data 或 --snapshot" in done.stderr
+
+    def test_it_reads_the_registry_from_a_snapshot(self, tmp_path: Path) -> None:
+        from fupin.engine.dataset import open_dataset
+
+        registry, rosters = small_county().write(tmp_path)
+        snapshot = tmp_path / "home" / "snapshots" / "20171231-001"
+        snapshot.mkdir(parents=True)
+        con = open_dataset(registry)
+        for table in ("regions", "households", "members"):
+            con.execute(f"COPY {table} TO '{snapshot / (table + '.parquet')}' (FORMAT parquet)")
+        (snapshot / "manifest.json").write_text('{"as_of": "2017-12-31"}', encoding="utf-8")
+        out = tmp_path / "out"
+        done = run(
+            tmp_path, "--snapshot", "20171231-001", "--rosters", str(rosters),
+            "--as-of", "2017-12-31", "--out", str(out), "--exact-only",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        assert summary["registry"] == {"members": 4, "households": 2}
+        assert summary["by_finding"]["uninsured_medical"] == 2
