@@ -63,6 +63,16 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Region figures are cached by data version; test databases reuse ids after a rollback."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def registry(db, tmp_path, monkeypatch):
     monkeypatch.setenv("FUPIN_HOME", str(tmp_path / "home"))

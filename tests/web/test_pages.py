@@ -172,6 +172,7 @@ class TestAdjustment:
         assert Household.objects.get(household_id="H001").status == "未脱贫"
         c.logout()
         r = client_for(client, reviewer)
+        assert '<div class="n">1</div>已脱贫户' in r.get("/").content.decode()
         listing = r.get("/adjustments/").content.decode()
         assert "两不愁三保障已实现" in listing
         from fupin.web.models import AdjustmentRequest
@@ -182,6 +183,9 @@ class TestAdjustment:
         assert (h.status, h.exit_year) == ("已脱贫", 2018)
         item.refresh_from_db()
         assert (item.state, item.reviewed_by) == ("已批准", reviewer)
+        # the home figures follow the change at once (they are cached by data version)
+        home = r.get("/").content.decode()
+        assert '<div class="n">2</div>已脱贫户' in home
 
     def test_a_clerk_cannot_approve_and_a_reviewer_cannot_edit(self, client, clerk, reviewer):
         assert client_for(client, clerk).get("/adjustments/").status_code == 403

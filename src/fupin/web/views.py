@@ -118,11 +118,37 @@ def home(request):
     return render(request, "web/home.html", ctx)
 
 
+def _data_version() -> str:
+    """Changes whenever the registry or the stored verdicts change (two index lookups)."""
+    from django.db.models import Max
+
+    from fupin.web.models import ExitVerdict
+
+    registry = RecordVersion.objects.aggregate(m=Max("id"))["m"]
+    verdicts = ExitVerdict.objects.aggregate(m=Max("id"))["m"]
+    return f"{registry}:{verdicts}"
+
+
 def _region_context(region: Region) -> dict:
+    """The figures of a region page; the registry figures are cached until the data change."""
+    from django.core.cache import cache
+
+    key = f"fupin-web-region:{region.code}:{_data_version()}"
+    heavy = cache.get(key)
+    if heavy is None:
+        heavy = _region_figures(region)
+        cache.set(key, heavy, 3600)
+    return {
+        **heavy,
+        "findings": stats.findings_figures(region),
+        "overdue": stats.overdue_tasks(region, timezone.localdate()),
+        "overdue_url": _url_or_empty("governance:tasks", "late=1"),
+    }
+
+
+def _region_figures(region: Region) -> dict:
     figures = stats.region_figures(region)
     verdicts = stats.verdict_figures(region)
-    findings = stats.findings_figures(region)
-    overdue = stats.overdue_tasks(region, timezone.localdate())
     children = stats.children_figures(region)
     years = stats.years_figures(region)
     chart = {
@@ -148,9 +174,6 @@ def _region_context(region: Region) -> dict:
     return {
         "figures": figures,
         "verdicts": verdicts,
-        "findings": findings,
-        "overdue": overdue,
-        "overdue_url": _url_or_empty("governance:tasks", "late=1"),
         "children": children,
         "chart": chart,
         "ancestors": ancestors,
