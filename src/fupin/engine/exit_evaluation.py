@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from fupin.engine.dataset import DatasetError, open_dataset, resolve_snapshot
+from fupin.engine.dataset import DatasetError, is_snapshot, open_dataset, resolve_snapshot
 from fupin.engine.policy.compiler import (
     POOR_STATUSES,
     VERDICT_FAILED,
@@ -74,16 +74,29 @@ class ExitResults:
 # --- opening data -------------------------------------------------------------------------------
 
 
-def open_source(source: Source) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """A DuckDB connection on the data set and a description of it (path or snapshot id)."""
+@dataclass(frozen=True)
+class _Opened:
+    con: duckdb.DuckDBPyConnection
+    described: str  # the path, or 快照 <id>
+    snapshot: Path | None = None  # the snapshot folder, which Spark reads directly
+
+
+def _open(source: Source) -> _Opened:
     if isinstance(source, duckdb.DuckDBPyConnection):
-        return source, "DuckDB连接"
+        return _Opened(source, "DuckDB连接")
     path = Path(source).expanduser()
     tables = [t.name for t in REGISTRY_TABLES]
     if path.exists():
-        return open_dataset(path, tables=tables), str(path)
+        snapshot = path if is_snapshot(path) else None
+        return _Opened(open_dataset(path, tables=tables), str(path), snapshot)
     folder = resolve_snapshot(str(source))
-    return open_dataset(folder, tables=tables), f"快照 {source}"
+    return _Opened(open_dataset(folder, tables=tables), f"快照 {source}", folder)
+
+
+def open_source(source: Source) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """A DuckDB connection on the data set and a description of it (path or snapshot id)."""
+    opened = _open(source)
+    return opened.con, opened.described
 
 
 def _ensure_county_facts(
@@ -101,7 +114,9 @@ def _ensure_county_facts(
         con.unregister("_county_facts_in")
 
 
-def _executor(engine: str, con: duckdb.DuckDBPyConnection) -> Executor:
+def _executor(
+    engine: str, con: duckdb.DuckDBPyConnection, snapshot: Path | None = None
+) -> Executor:
     if engine == "duckdb":
         from fupin.engine.duckdb_executor import DuckDBExecutor
 
@@ -110,7 +125,11 @@ def _executor(engine: str, con: duckdb.DuckDBPyConnection) -> Executor:
         from fupin.engine.spark_executor import SparkExecutor
 
         spark = SparkExecutor()
-        spark.register_duckdb_tables(con, [t.name for t in REGISTRY_TABLES] + ["county_facts"])
+        if snapshot is not None:
+            spark.register_snapshot(snapshot)
+            spark.register_duckdb_tables(con, ["county_facts"])
+        else:
+            spark.register_duckdb_tables(con, [t.name for t in REGISTRY_TABLES] + ["county_facts"])
         return spark
     raise ValueError(f"未知的计算引擎“{engine}”，应为：{'、'.join(ENGINES)}")
 
@@ -130,10 +149,11 @@ def evaluate(
     if engine not in ENGINES:
         raise ValueError(f"未知的计算引擎“{engine}”，应为：{'、'.join(ENGINES)}")
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    con, described = open_source(source)
+    opened = _open(source)
+    con, described = opened.con, opened.described
     _ensure_county_facts(con, county_facts)
     compiled = compile_exit_plan(policy, as_of)
-    raw = _run(engine, con, compiled)
+    raw = _run(engine, con, compiled, opened.snapshot)
     households = render_gaps(con, raw["households"], compiled.criteria["household"])
     villages = render_gaps(con, raw["villages"], compiled.criteria["village"])
     counties = render_gaps(con, raw["counties"], compiled.criteria["county"])
@@ -153,7 +173,8 @@ def evaluate_households(
     """The households results only: for the given households (the plan filters first), or for
     every household when `household_ids` is None (no village or county evaluation)."""
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    con, _ = open_source(source)
+    opened = _open(source)
+    con = opened.con
     _ensure_county_facts(con, None)
     compiled = compile_exit_plan(
         policy,
@@ -161,16 +182,16 @@ def evaluate_households(
         household_ids=list(household_ids) if household_ids is not None else None,
         households_only=True,
     )
-    raw = _run(engine, con, compiled)
+    raw = _run(engine, con, compiled, opened.snapshot)
     return render_gaps(con, raw["households"], compiled.criteria["household"])
 
 
 def _run(
-    engine: str, con: duckdb.DuckDBPyConnection, compiled: ExitPlan
+    engine: str, con: duckdb.DuckDBPyConnection, compiled: ExitPlan, snapshot: Path | None = None
 ) -> dict[str, pa.Table | str]:
     """Run the plan; the outputs as Arrow tables, or (DuckDB) as the names of their views in
     `con`, which the gap sentences are then written from without a copy."""
-    executor = _executor(engine, con)
+    executor = _executor(engine, con, snapshot)
     try:
         if engine == "duckdb":
             for step in compiled.plan.steps:
@@ -526,10 +547,11 @@ def explain_household(
     `source` is a snapshot id, a data set path or a DuckDB connection from `open_dataset`.
     """
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    con, described = open_source(source)
+    opened = _open(source)
+    con, described = opened.con, opened.described
     _ensure_county_facts(con, None)
     compiled: ExitPlan = compile_exit_plan(policy, as_of, household_ids=[household_id])
-    executor = _executor(engine, con)
+    executor = _executor(engine, con, opened.snapshot)
     try:
         raw = run_plan(executor, compiled.plan, ["households"])["households"]
     finally:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from fupin.engine.dataset import sql_type
 from fupin.engine.sql_plan import Step
+from fupin.engine.standard_format import REGISTRY_TABLES
 
 _SESSION: Any = None
+_SPARK_TYPES = {"VARCHAR": "STRING"}
 
 
 def spark_session() -> Any:
@@ -62,6 +66,31 @@ class SparkExecutor:
     def register_duckdb_tables(self, con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
         for name in names:
             self.register_arrow(name, con.sql(f'SELECT * FROM "{name}"').to_arrow_table())
+
+    def register_snapshot(self, folder: Path) -> None:
+        """The registry tables of a snapshot, read by Spark straight from its Parquet files
+        (no copy through the driver), typed as `open_dataset` types them."""
+        for table in REGISTRY_TABLES:
+            file = folder / f"{table.name}.parquet"
+            have: set[str] = set()
+            if file.is_file():
+                frame = self.spark.read.parquet(str(file))
+                have = set(frame.columns)
+                frame.createOrReplaceTempView("fupin_snapshot_source")
+            items = []
+            for f in table.fields:
+                target = _SPARK_TYPES.get(sql_type(f), sql_type(f))
+                if f.name in have:
+                    value = f"CAST(`{f.name}` AS {target})"
+                    if f.type == "money":
+                        value = f"COALESCE({value}, 0)"
+                else:
+                    value = f"CAST({'0' if f.type == 'money' else 'NULL'} AS {target})"
+                items.append(f"{value} AS `{f.name}`")
+            source = "FROM fupin_snapshot_source" if have else "WHERE FALSE"
+            self.spark.sql(f"SELECT {', '.join(items)} {source}").createOrReplaceTempView(
+                table.name
+            )
 
     def create_step(self, step: Step) -> None:
         frame = self.spark.sql(step.sql(self.dialect))
