@@ -120,7 +120,9 @@ def open_dataset(
     path = Path(source).expanduser()
     if not path.exists():
         raise DatasetError(f"数据不存在：{path}")
-    con = con if con is not None else duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
     wanted = [t for t in ALL_TABLES.values() if tables is None or t.name in set(tables)]
     if is_snapshot(path):
         _open_snapshot(path, con, wanted)
