@@ -76,3 +76,9 @@ def test_the_api_gives_the_results_of_a_region_within_the_tokens_scope(client, r
     assert data["failed_criteria"][0]["criterion"] == "income"
     outsider_auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(outsider)}"}
     assert client.get("/api/regions/530523100001/results", **outsider_auth).status_code == 404
+
+
+def test_the_search_page_offers_the_criteria_of_the_provinces_exit_policy(client, clerk):
+    text = client_for(client, clerk).get("/households/").content.decode()
+    # 云南省 → yunnan-2017
+    assert '<option value="income"' in text and "人均纯收入达到脱贫标准" in text

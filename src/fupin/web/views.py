@@ -305,9 +305,20 @@ def household_search(request):
             attributes=HOUSEHOLD_ATTRIBUTES,
             causes=CAUSES,
             verdict_choices=("达标", "未达标"),
+            criteria=_criteria_choices(request.user),
             count_cap=COUNT_CAP,
         ),
     )
+
+
+def _criteria_choices(user) -> list[tuple[str, str]]:
+    """The household criteria of the exit policy of the user's province, for the filter."""
+    from fupin.web.verdicts import criterion_names, policy_for
+
+    region = access.home_region(user)
+    if region is None:
+        return []
+    return sorted(criterion_names(policy_for(region.code)).items())
 
 
 @access.permission_required("export")
