@@ -255,6 +255,12 @@ def _search(request):
         from fupin.web.models import ExitVerdict
 
         judged = ExitVerdict.objects.all()
+        narrowest = region or access.user_region(user)
+        if narrowest:  # the verdicts of the same subtree only (their region index)
+            from fupin.registry import regions as region_codes
+
+            low, high = region_codes.subtree_range(narrowest)
+            judged = judged.filter(region_code__gte=low, region_code__lte=high)
         if verdict:
             judged = judged.filter(passed=verdict == "达标")
         if criterion:
