@@ -360,11 +360,15 @@ def _summary(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, 
     incidence_rows = con.execute(
         f"""
         WITH lv AS ({levels}),
+        per_village AS (
+            SELECT region_code,
+                   sum(CASE WHEN status IN ({poor}) THEN member_count ELSE 0 END) AS poor_population
+            FROM {h} WHERE region_code IS NOT NULL GROUP BY region_code
+        ),
         hh AS (
             SELECT rpad(substr(region_code, 1, lv.n), 12, '0') AS code, lv.level,
-                   sum(CASE WHEN status IN ({poor}) THEN member_count ELSE 0 END) AS poor_population,
-                   sum(member_count) AS registered_population
-            FROM {h}, lv WHERE region_code IS NOT NULL GROUP BY ALL
+                   sum(poor_population) AS poor_population
+            FROM per_village, lv GROUP BY ALL
         ),
         vp AS (
             SELECT rpad(substr(code, 1, lv.n), 12, '0') AS code, sum(population) AS population
@@ -430,11 +434,9 @@ def _summary(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, 
         "engine": results.engine,
         "households": {
             "total": results.households.num_rows,
-            "by_status": _counts(
-                con, f"SELECT COALESCE(status, '空'), count(*) FROM {h} GROUP BY ALL ORDER BY ALL"
-            ),
+            "by_status": {k: sum(v.values()) for k, v in by_status_and_verdict.items()},
             "by_verdict": {
-                v: _counts(con, f"SELECT verdict, count(*) FROM {h} GROUP BY ALL").get(v, 0)
+                v: sum(by.get(v, 0) for by in by_status_and_verdict.values())
                 for v in (VERDICT_PASSED, VERDICT_FAILED, VERDICT_UNKNOWN)
             },
             "by_status_and_verdict": by_status_and_verdict,
