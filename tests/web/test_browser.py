@@ -1,7 +1,8 @@
 """The site in headless Chromium: a village clerk, the county reviewer, a user of another county.
 
 Uses Debian's chromium (no `playwright install`). Set FUPIN_UPDATE_SCREENSHOTS=1 to write the
-screenshots of the home page and the household file into docs/.
+screenshots of the home page and the household file into docs/ (the committed ones were taken
+the same way on the `fupin demo` county, logged in as `reviewer`).
 """
 
 from __future__ import annotations
