@@ -186,3 +186,9 @@ def test_an_outsider_administrator_neither_lists_nor_creates_users_of_another_co
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(username="intruder").exists()
+
+
+def test_the_api_documentation_page_loads_nothing_from_a_cdn(client, registry):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.content.decode().lower()

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "fupin.registry",
     "fupin.monitoring",
     "fupin.web",
+    "ninja",  # the API documentation pages served from its own static files, not a CDN
     "fupin.governance",
     "fupin.funds",
     "fupin.comparison",
