@@ -39,9 +39,14 @@ class CappedPaginator(Paginator):
     """Counts at most COUNT_CAP rows, so a province-wide list costs a page, not a full count;
     past the cap the page says “超过10000条” and asks for a narrower search."""
 
+    def __init__(self, object_list, per_page, *, count_column: str = "pk") -> None:
+        super().__init__(object_list, per_page)
+        # counting one indexed column lets the database count from the index alone
+        self.count_column = count_column
+
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        return self.object_list.order_by().values(self.count_column)[: COUNT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -286,7 +291,9 @@ def _search(request):
 @access.permission_required("view_registry")
 def household_search(request):
     qs = _search(request)
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE, count_column="region_id").get_page(
+        request.GET.get("page")
+    )
     villages = access.region_list(request.user).filter(level="村")
     params = request.GET.copy()
     params.pop("page", None)
