@@ -136,3 +136,45 @@ class TestFigures:
         assert everything.donors == 3
         assert NetworkManager.objects.count() == 2
         assert n2.pledges.count() == 0 and Pledge.objects.count() == 2
+
+
+class TestManagerPages:
+    def test_a_manager_registers_publishes_and_confirms_delivery_through_the_site(self, clerk):
+        from django.test import Client
+
+        c = Client()
+        c.force_login(clerk)
+        assert c.get("/network/manage/").status_code == 200
+        assert NetworkManager.objects.filter(user=clerk, region_id=county.COUNTY).exists()
+        c.post(
+            "/network/manage/register/",
+            {"household_id": "S0001", "consent_on": "2018-10-01", "consent_note": "签字同意"},
+        )
+        member = Household.objects.get(household_id="S0001").network
+        c.post(
+            "/network/manage/publish/",
+            {"member": member.pk, "category": "就业", "title": "求职", "description": "想务工"},
+        )
+        need = Need.objects.get(network_household=member)
+        pledge = network.do_pledge(need, donor(), kind="提供岗位", description="采茶工")
+        c.post(f"/network/manage/deliver/{pledge.pk}/")
+        pledge.refresh_from_db()
+        assert pledge.state == Pledge.DELIVERED and pledge.confirmed_by == clerk
+
+    def test_a_manager_of_another_county_cannot_register_or_confirm_here(self, clerk, outsider):
+        from django.test import Client
+
+        c = Client()
+        c.force_login(outsider)
+        response = c.post(
+            "/network/manage/register/",
+            {"household_id": "S0001", "consent_on": "2018-10-01", "consent_note": "签字同意"},
+            follow=True,
+        )
+        assert "不在您的管辖范围内" in response.content.decode()
+        assert not hasattr(Household.objects.get(household_id="S0001"), "network")
+        need = publish(register("S0002", clerk), clerk)
+        pledge = network.do_pledge(need, donor(), kind="捐款", description="500元")
+        c.post(f"/network/manage/deliver/{pledge.pk}/")
+        pledge.refresh_from_db()
+        assert pledge.state == Pledge.PLEDGED
