@@ -51,3 +51,20 @@ class TestMonitorCommand:
         done = run(tmp_path, "scan", "--data", str(tmp_path / "nope"))
         assert done.returncode != 0
         assert "数据不存在" in done.stderr
+
+    def test_scan_of_the_registry_opens_cases_for_the_planted_households(self, tmp_path):
+        folder = county.write(tmp_path / "c")
+        env = dict(os.environ, FUPIN_HOME=str(tmp_path / "home"))
+        imported = subprocess.run(
+            [sys.executable, "-m", "fupin", "import", str(folder), "--quiet"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert imported.returncode == 0, imported.stderr
+        first = run(tmp_path, "scan", "--registry", "--region", county.COUNTY)
+        assert first.returncode == 0, first.stderr
+        assert "新增监测对象3户" in first.stdout
+        again = run(tmp_path, "scan", "--registry", "--region", county.COUNTY)
+        assert "新增监测对象0户" in again.stdout and "跳过3条" in again.stdout
