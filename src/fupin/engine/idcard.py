@@ -138,17 +138,24 @@ def valid_mask(numbers: list[str], *, today: dt.date | None = None) -> list[bool
     if not numbers:
         return []
     shape_ok = np.array([len(x) == 18 and x.isascii() for x in numbers])
-    cleaned = numbers if shape_ok.all() else [x if ok else "0" * 18 for x, ok in zip(numbers, shape_ok, strict=True)]
-    codes = np.frombuffer("".join(cleaned).encode("ascii"), dtype=np.uint8).reshape(len(numbers), 18)
+    cleaned = (
+        numbers
+        if shape_ok.all()
+        else [x if ok else "0" * 18 for x, ok in zip(numbers, shape_ok, strict=True)]
+    )
+    codes = np.frombuffer("".join(cleaned).encode("ascii"), dtype=np.uint8).reshape(
+        len(numbers), 18
+    )
     codes = codes.astype(np.int64)
     digits = codes - 48
-    body_ok = ((digits[:, :17] >= 0) & (digits[:, :17] <= 9)).all(axis=1)
+    body_ok = np.asarray(((digits[:, :17] >= 0) & (digits[:, :17] <= 9)).all(axis=1))
     last = codes[:, 17]
     last_value = np.where(last == ord("X"), 10, last - 48)
     last_ok = ((last >= 48) & (last <= 57)) | (last == ord("X"))
     body = np.where(body_ok[:, None], digits[:, :17], 0)
     total = body @ np.array(WEIGHTS, dtype=np.int64)
-    expected = np.array([10 if c == "X" else int(c) for c in CHECK_CHARS])[total % 11]
+    check_values = np.array([10 if c == "X" else int(c) for c in CHECK_CHARS])
+    expected = check_values[total % 11]
     check_ok = last_value == expected
     province = body[:, 0] * 10 + body[:, 1]
     province_ok = np.isin(province, np.array(sorted(int(p) for p in PROVINCE_CODES)))
@@ -156,7 +163,9 @@ def valid_mask(numbers: list[str], *, today: dt.date | None = None) -> list[bool
     month = body[:, 10] * 10 + body[:, 11]
     day = body[:, 12] * 10 + body[:, 13]
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[
+        np.clip(month, 0, 12)
+    ]
     month_days = month_days + ((month == 2) & leap)
     today = today or dt.date.today()
     ymd = year * 10000 + month * 100 + day

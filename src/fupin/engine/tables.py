@@ -153,7 +153,8 @@ def _xlsx_reader(path: Path, table: Table) -> TableReader | None:
     header = next(rows, None)
     if header is None:
         return None
-    return _reader(table, f"{path.name}[{table.name}]", [clean(h) for h in header], rows)
+    cells: Iterator[list[object]] = iter(rows)  # type: ignore[arg-type]
+    return _reader(table, f"{path.name}[{table.name}]", [clean(h) for h in header], cells)
 
 
 def _reader(
@@ -253,13 +254,12 @@ class RowCanonicaliser:
             if answer is None:
                 try:
                     answer = step(str(raw))
-                except CellError as exc:
-                    answer = exc
+                except CellError as error:
+                    answer = error
                 answers[raw] = answer
             if isinstance(answer, str):
                 out[i] = answer
             else:
-                exc = answer
                 out[i] = ""
                 problems.setdefault(i, []).append(
                     Problem(
@@ -267,7 +267,7 @@ class RowCanonicaliser:
                         items[i][0],
                         self.reader.label_of(f.name),
                         clean(raw),
-                        str(exc),
+                        str(answer),
                     )
                 )
         return out

@@ -43,7 +43,8 @@ def parse_cell(f: Field, raw: object) -> Value:
             raise CellError("必填项不能为空")
         return None  # an empty money field counts as 0 in the engine, but stays empty here
     parser = _PARSERS[f.type]
-    return parser(f, text)
+    value: Value = parser(f, text)  # type: ignore[assignment]
+    return value
 
 
 def _text(f: Field, text: str) -> str:
