@@ -214,7 +214,8 @@ def do_register_problem(
             measures_text=measures_text,
             due=due,
             long_term=long_term,
-            figures=figures or [],
+            # jsonb (PostgreSQL) does not keep key order; keep it for display
+            figures=[{**f, "_order": list(f)} for f in figures or []],
         )
         p.responsible_units.set(list(responsible_units))
         _audit(acting_user, "register_problem", p, source_kind=source_kind, source_ref=source_ref)

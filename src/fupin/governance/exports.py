@@ -58,7 +58,8 @@ def figure_text(f: dict[str, Any]) -> str:
     if "indicator" in f:
         told = f.get("text") or f"{f.get('op', '')}{f.get('value', '')}{f.get('unit', '')}"
         return f"{f['indicator']}{told}"
-    return "，".join(f"{k}：{v}" for k, v in f.items() if v not in (None, ""))
+    keys = f.get("_order") or [k for k in f if k != "_order"]
+    return "，".join(f"{k}：{f[k]}" for k in keys if f.get(k) not in (None, ""))
 
 
 def _figures_text(figures: list[dict[str, Any]] | dict[str, Any]) -> str:
