@@ -118,6 +118,7 @@ class _Importer:
         self.member_households: set[str] = set()
         self.measure_households: set[str] = set()
         self.measure_keys: set[str] = set()
+        self.existing_measure_keys: list[str] = []  # record keys: 户编号#digest#n
         self.rejected_head_rows: dict[str, tuple[str, int]] = {}  # household -> where its 户主 was
 
     # ---- pass 1 -------------------------------------------------------------------------
@@ -135,6 +136,8 @@ class _Importer:
             self.pending[table.name] = _Pending(table, tempfile.TemporaryFile())
             self.result.counts[table.name] = Counter({o: 0 for o in OUTCOMES})
             existing = _existing_digests(table)
+            if table is MEASURES:
+                self.existing_measure_keys = list(existing)
             self._check_table(reader, existing)
             if table is REGIONS:
                 self._check_parents(reader)
@@ -412,19 +415,11 @@ class _Importer:
             set(self.household_heads) if "households" in self.readers else set()
         )
         households -= self.rejected_households
-        if not households:
-            return []
-        from fupin.registry.models import Measure
-
-        existing: list[str] = []
-        ids = sorted(households)
-        for start in range(0, len(ids), 500):
-            existing.extend(
-                Measure.objects.filter(household_id__in=ids[start : start + 500]).values_list(
-                    "record_key", flat=True
-                )
-            )
-        return [k for k in existing if k not in self.measure_keys]
+        return [
+            key
+            for key in self.existing_measure_keys
+            if key.split("#", 1)[0] in households and key not in self.measure_keys
+        ]
 
     # ---- rejects ------------------------------------------------------------------------
 
