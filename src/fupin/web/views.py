@@ -375,6 +375,13 @@ def household_reveal(request, household_id: str):
     return _render_file(request, household, reveal=True)
 
 
+def _stability(household):
+    """脱贫稳定性 of an exited household, from the monitoring policy (None otherwise)."""
+    from fupin.monitoring.figures import stability_for_household
+
+    return stability_for_household(household)
+
+
 def _render_file(request, household, *, reveal: bool):
     members = list(household.members.order_by("-relation", "birth_date"))
     members.sort(key=lambda m: (m.relation != "户主", m.birth_date or timezone.now().date()))
@@ -433,6 +440,7 @@ def _render_file(request, household, *, reveal: bool):
             household.household_id, household.region_id, explain=request.GET.get("explain") == "1"
         ),
         findings=_household_findings(household.household_id),
+        stability=_stability(household),
         adjustments=household.adjustments.all()[:20],
         kinds=KINDS,
         this_year=timezone.localdate().year,
