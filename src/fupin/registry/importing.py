@@ -48,7 +48,10 @@ OUTCOME_LABELS = {
     "removed": "删除",
 }
 
-Progress = Callable[[str, int], Iterator[int]] | None
+# on_progress(phase, done, total): called every few thousand rows, so a caller (the site's
+# import page) can show a progress bar; total is None when it cannot be known in advance.
+ProgressCallback = Callable[[str, int, int | None], None]
+PROGRESS_EVERY = 10_000
 
 
 @dataclass
@@ -100,10 +103,18 @@ class _Pending:
 
 
 class _Importer:
-    def __init__(self, path: Path, *, keep_valid: bool, progress: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        keep_valid: bool,
+        progress: bool,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
         self.path = path
         self.keep_valid = keep_valid
         self.progress = progress
+        self.on_progress = on_progress
         self.result = ImportResult(str(path))
         self.pending: dict[str, _Pending] = {}
         self.rejected_raw: dict[str, list[tuple[int, dict[str, str], str]]] = defaultdict(list)
@@ -148,16 +159,30 @@ class _Importer:
         self._check_heads()
 
     def _rows(self, reader: TableReader) -> Iterator[tuple[int, list[object]]]:
-        if not self.progress:
+        if not self.progress and self.on_progress is None:
             yield from reader.raw_rows()
             return
-        from tqdm import tqdm
-
         total = _count_rows(self.path, reader)
-        with tqdm(total=total, desc=f"检查 {reader.file_label}", unit="行", leave=False) as bar:
-            for item in reader.raw_rows():
-                yield item
-                bar.update()
+        phase = f"检查 {reader.file_label}"
+        bar = None
+        if self.progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc=phase, unit="行", leave=False)
+        done = 0
+        for item in reader.raw_rows():
+            yield item
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                if bar is not None:
+                    bar.update(PROGRESS_EVERY)
+                if self.on_progress is not None:
+                    self.on_progress(phase, done, total)
+        if bar is not None:
+            bar.update(done % PROGRESS_EVERY)
+            bar.close()
+        if self.on_progress is not None:
+            self.on_progress(phase, done, done)
 
     def _check_table(self, reader: TableReader, existing: dict[str, str]) -> None:
         table = reader.table
@@ -368,6 +393,8 @@ class _Importer:
     def write(self, *, user_id: int | None, now: dt.datetime) -> None:
         writer = RegistryWriter(now=now, user_id=user_id, source=f"导入 {self.path.name}")
         bar = self._write_bar()
+        total = sum(p.written for p in self.pending.values())
+        written = 0
         with transaction.atomic():
             for table in TABLES:
                 pending = self.pending.get(table.name)
@@ -382,8 +409,11 @@ class _Importer:
                     writer.update(table, updated)
                     counts["added"] += len(added)
                     counts["updated"] += len(updated)
+                    written += len(added) + len(updated)
                     if bar is not None:
                         bar.update(len(added) + len(updated))
+                    if self.on_progress is not None:
+                        self.on_progress("写入数据库", written, total)
                 if table is MEASURES:
                     removed = self._removed_measures()
                     writer.delete(MEASURES, removed)
@@ -483,10 +513,14 @@ def import_dataset(
     effective: dt.date | None = None,
     rejects_dir: Path | None = None,
     progress: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> ImportResult:
-    """Import a data set; all or nothing unless keep_valid. See the module docstring."""
+    """Import a data set; all or nothing unless keep_valid. See the module docstring.
+
+    progress draws tqdm bars on the terminal; on_progress reports the same to a caller.
+    """
     path = Path(path)
-    importer = _Importer(path, keep_valid=keep_valid, progress=progress)
+    importer = _Importer(path, keep_valid=keep_valid, progress=progress, on_progress=on_progress)
     run = ImportRun.objects.create(source=str(path), user_id=user_id)
     importer.check()
     result = importer.result
