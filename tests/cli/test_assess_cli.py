@@ -21,6 +21,7 @@ RATES_COLUMNS = [
     "ci_high",
     "n_households",
     "design_effect",
+    "definition",
 ]
 INDICATORS = {
     "wrong_exit_rate",
@@ -261,6 +262,88 @@ class TestAssess:
         assert "comprehensive_incidence" not in indicators
         assert "wrong_exit_rate" in indicators
         assert "无法判定" in (out / "decisions.csv").read_text(encoding="utf-8")
+
+    def test_the_missed_rate_over_the_sampled_villages_is_a_policy_reading(
+        self, assessed: dict[str, object]
+    ) -> None:
+        """rates.missed_rate_denominator = village_population: Σ w_v·M_v ÷ Σ w_v·N_v over the
+        plan's villages, computed here from the files themselves (plan villages sheet, survey
+        sheet, regions.csv, households.csv and members.csv)."""
+        from fupin.engine.assessment.decisions import policy_file
+
+        root = assessed["root"]
+        assert isinstance(root, Path)
+        policy = root / "by-village.yaml"
+        policy.write_text(
+            policy_file("assessment-yunnan-2017")
+            .read_text(encoding="utf-8")
+            .replace("value: sampled_households", "value: village_population"),
+            encoding="utf-8",
+        )
+        out = root / "by-village"
+        result = fupin(
+            root,
+            "assess",
+            "--survey",
+            str(assessed["filled"]),
+            "--plan",
+            str(assessed["plan"]),
+            "--data",
+            str(root / "data"),
+            "--policy",
+            str(policy),
+            "--out",
+            str(out),
+            "--no-pdf",
+        )
+        assert result.returncode == 0, result.stderr
+        # the independent computation
+        book = load_workbook(assessed["plan"], read_only=True)  # type: ignore[arg-type]
+        vrows = list(book["抽样村"].iter_rows(values_only=True))
+        vh = list(vrows[0])
+        villages = {
+            str(r[vh.index("区划代码")]): 1 / float(r[vh.index("村入样概率")]) for r in vrows[1:]
+        }
+        filled = load_workbook(assessed["filled"], read_only=True)  # type: ignore[arg-type]
+        srows = list(filled["survey"].iter_rows(values_only=True))
+        sh = list(srows[0])
+        missed: dict[str, int] = {}
+        for r in srows[1:]:
+            code = str(r[sh.index("区划代码")])
+            n = int(r[sh.index("漏评人口")] or 0)
+            if r[sh.index("应纳未纳")] == "是" and n == 0:
+                n = int(r[sh.index("家庭人口")])
+            missed[code] = missed.get(code, 0) + n
+        data = root / "data"
+        population = {r["code"]: int(r["population"] or 0) for r in read_csv(data / "regions.csv")}
+        village_of = {
+            r["household_id"]: r["region_code"]
+            for r in read_csv(data / "households.csv")
+            if r["status"] in ("未脱贫", "返贫", "已脱贫")
+        }
+        registered: dict[str, int] = {}
+        for m in read_csv(data / "members.csv"):
+            code = village_of.get(m["household_id"])
+            if code:
+                registered[code] = registered.get(code, 0) + 1
+        num = sum(w * missed.get(c, 0) for c, w in villages.items())
+        den = sum(w * max(population[c] - registered.get(c, 0), 0) for c, w in villages.items())
+        rows = {
+            r["indicator"]: r
+            for r in read_csv(out / "rates.csv")
+            if r["region_code"] == "530102000000"
+        }
+        assert float(rows["missed_rate"]["estimate"]) == pytest.approx(num / den, abs=1e-6)
+        assert "抽中村全部非建档立卡农村人口" in rows["missed_rate"]["definition"]
+        assert "comprehensive_incidence" in rows
+        # the household reading of the same survey is another number, and says so
+        default = {
+            r["indicator"]: r
+            for r in read_csv(assessed["out"] / "rates.csv")  # type: ignore[operator]
+            if r["region_code"] == "530102000000"
+        }
+        assert "受访非建档立卡户人口" in default["missed_rate"]["definition"]
+        assert default["missed_rate"]["estimate"] != rows["missed_rate"]["estimate"]
 
     def test_a_survey_with_errors_is_refused_with_row_and_column_and_writes_nothing(
         self, tmp_path: Path

@@ -165,7 +165,11 @@ def assess_command(
     import polars as pl
 
     from fupin.engine.assessment.decisions import decide, decide_villages
-    from fupin.engine.assessment.estimation import EstimationError, estimate_rates
+    from fupin.engine.assessment.estimation import (
+        EstimationError,
+        estimate_rates,
+        sampled_villages,
+    )
     from fupin.engine.assessment.reports import (
         read_plan,
         write_decisions_csv,
@@ -178,11 +182,13 @@ def assess_command(
     from fupin.engine.assessment.survey import SurveyError, apply_plan, merge_plans, read_survey
 
     pol = _policy(policy)
+    design = None
     try:
         survey = read_survey(survey_path)
         findings = survey.rows
         if plan_paths:
-            findings = apply_plan(survey, merge_plans([read_plan(p) for p in plan_paths]))
+            design = merge_plans([read_plan(p) for p in plan_paths])
+            findings = apply_plan(survey, design)
     except SurveyError as exc:
         raise click.ClickException(str(exc)) from None
     for warning in survey.warnings:
@@ -194,14 +200,23 @@ def assess_command(
         if con is not None
         else {}
     )
+    per_village = village_populations(con) if con is not None else None
+    villages: Any = None
+    village_notes: list[str] = []
+    if pol.rates.missed_rate_denominator == "village_population" and per_village is not None:
+        villages, village_notes = sampled_villages(
+            findings, per_village, design.villages if design is not None else None
+        )
     try:
-        estimates = estimate_rates(findings, pol.rates, populations=populations)
+        estimates = estimate_rates(findings, pol.rates, populations=populations, villages=villages)
+        estimates.notes.extend(village_notes)
         # village exit (seed 000 item 7(2)): each village's own households, households as units
         village_estimates = estimate_rates(
             findings.with_columns(stratum=pl.lit(None, pl.Utf8), cluster=pl.lit(None, pl.Utf8)),
             pol.rates,
-            populations=village_populations(con) if con is not None else None,
+            populations=per_village,
             levels=("village",),
+            villages=villages,
         )
     except EstimationError as exc:
         raise click.ClickException(str(exc)) from None

@@ -56,6 +56,11 @@ LEVELS = ("county", "city", "province")
 LEVEL_NAMES = {"village": "村", "county": "县", "city": "市", "province": "省"}
 
 Unit = Literal["people", "households"]
+MissedDenominator = Literal["sampled_households", "village_population"]
+MISSED_DENOMINATORS = {
+    "sampled_households": "受访非建档立卡户人口（比率估计）",
+    "village_population": "抽中村全部非建档立卡农村人口（户籍人口−建档立卡人口）",
+}
 
 
 class EstimationError(ValueError):
@@ -74,6 +79,11 @@ class RateParams:
     left_out_members_in_denominator: bool = True
     # the interval of a household rate from a simple random sample
     simple_interval: Literal["clopper-pearson", "wilson"] = "clopper-pearson"
+    # the denominator of the missed rate: the people of the sampled non-registered households
+    # (a ratio estimator) or the whole non-registered rural population of the sampled villages
+    # (issue 5's definition; seed 000 item 17(2): the missed people of the sampled villages are
+    # surveyed in full)
+    missed_rate_denominator: MissedDenominator = "sampled_households"
 
     @classmethod
     def from_policy(cls, section: Mapping[str, Any] | None) -> RateParams:
@@ -92,7 +102,19 @@ class RateParams:
             raise ValueError(
                 f"rates.simple_interval 应为 clopper-pearson 或 wilson，而不是 {simple!r}"
             )
+        missed_den = section.get("missed_rate_denominator", "sampled_households")
+        if missed_den not in MISSED_DENOMINATORS:
+            raise ValueError(
+                "rates.missed_rate_denominator 应为 sampled_households 或 village_population，"
+                f"而不是 {missed_den!r}"
+            )
+        if missed_den == "village_population" and unit == "households":
+            raise ValueError(
+                "rates.missed_rate_denominator 为 village_population 时 rates.unit 须为 people"
+                "（村的非建档立卡户数不在户籍数据中）"
+            )
         return cls(
+            missed_rate_denominator=missed_den,
             simple_interval=simple,
             unit=unit,
             recognition_population=rec,
@@ -102,14 +124,27 @@ class RateParams:
             ),
         )
 
+    def missed_definition(self) -> str:
+        """Which reading of 漏评率 is used (policy parameter rates.missed_rate_denominator)."""
+        if self.missed_rate_denominator == "village_population":
+            return (
+                "漏评率 = 抽中村发现的漏评人口 ÷ 抽中村全部非建档立卡农村人口（村户籍人口−建档立卡人口），"
+                "按抽中村加权（政策参数 rates.missed_rate_denominator = village_population；"
+                "假定抽中村的漏评人口已全面调查，000 第17项(2)）"
+            )
+        return (
+            "漏评率 = 受访户漏评人口 ÷ 受访非建档立卡户人口"
+            + ("及建档立卡户中漏登成员" if self.left_out_members_in_denominator else "")
+            + "（比率估计；政策参数 rates.missed_rate_denominator = sampled_households）"
+        )
+
     def describe(self) -> list[str]:
         unit = "人口（人数）" if self.unit == "people" else "户数"
         rec = "全部受访户" if self.recognition_population == "all" else "受访建档立卡户"
         return [
             f"错退率、漏评率、错评率按{unit}计算（政策参数 rates.unit）",
             f"群众认可度按户计算，分母为{rec}中回答了认可问题的户（政策参数 rates.recognition_population）",
-            "漏评率的分母为受访非建档立卡户人口"
-            + ("及建档立卡户中漏登成员" if self.left_out_members_in_denominator else ""),
+            self.missed_definition(),
             f"置信水平 {self.confidence:.0%}",
         ]
 
@@ -171,6 +206,8 @@ class RateEstimate:
 class Estimates:
     rates: list[RateEstimate]
     notes: list[str] = field(default_factory=list)  # what was left out and why, open details
+    # indicator → the reading of its definition used (open details of the documents)
+    definitions: dict[str, str] = field(default_factory=dict)
 
     def get(self, region_code: str, indicator: str) -> RateEstimate | None:
         for r in self.rates:
@@ -407,12 +444,18 @@ def estimate_rates(
     populations: Mapping[str, Population] | None = None,
     levels: Sequence[str] = LEVELS,
     indicators: Sequence[str] = INDICATORS,
+    villages: pl.DataFrame | None = None,
 ) -> Estimates:
     """Every rate per county, city and province (as `levels` asks) of the surveyed villages.
 
     `findings` has the survey.csv fields (typed); `weight`, `stratum` and `cluster` carry the
     design. `populations` maps county codes to registry counts; without them the comprehensive
     incidence is left out and a note says why.
+
+    With `rates.missed_rate_denominator = village_population` the missed rate is estimated over
+    the sampled villages instead: `villages` (see `sampled_villages`) lists every sampled
+    village with its design weight and its non-registered rural people; without it the missed
+    rate (and the incidence, which needs it) is left out and a note says why.
 
     Strata never cross a county (the county code is part of every stratum), so a county, city
     or province is a union of whole strata and its rates are estimated from its own rows: the
@@ -439,6 +482,18 @@ def estimate_rates(
             + ("Wilson区间" if params.simple_interval == "wilson" else "Clopper–Pearson精确区间")
         )
     wanted = [i for i in SAMPLE_INDICATORS if i in indicators]
+    village_reading = params.missed_rate_denominator == "village_population"
+    vframe: pl.DataFrame | None = None
+    if village_reading and ("missed_rate" in wanted or "comprehensive_incidence" in indicators):
+        if villages is None:
+            notes.append(
+                "漏评率按抽中村全部非建档立卡人口计算，需要村户籍人口和建档立卡人口"
+                "（--data 或 --snapshot），未提供，漏评率和综合贫困发生率未计算"
+            )
+            wanted = [i for i in wanted if i != "missed_rate"]
+            indicators = [i for i in indicators if i != "comprehensive_incidence"]
+        else:
+            vframe = _village_rows(df, villages, levels)
     incidence = "comprehensive_incidence" in indicators
     if incidence and populations is None:
         notes.append(
@@ -473,6 +528,7 @@ def estimate_rates(
                 params,
                 simple,
                 populations if incidence else None,
+                vframe.filter(pl.col(by) == region) if vframe is not None else None,
             )
             rates.extend(r for r in found if r.indicator in indicators)
             singletons = max(singletons, lonely) if level != "county" else singletons + lonely
@@ -483,7 +539,7 @@ def estimate_rates(
     order = {name: i for i, name in enumerate(INDICATORS)}
     level_order = {lv: i for i, lv in enumerate(LEVELS)}
     rates.sort(key=lambda r: (level_order.get(r.level, 9), r.region_code, order[r.indicator]))
-    return Estimates(rates, notes)
+    return Estimates(rates, notes, {"missed_rate": params.missed_definition()})
 
 
 def _estimate_region(
@@ -494,8 +550,12 @@ def _estimate_region(
     params: RateParams,
     simple: bool,
     populations: Mapping[str, Population] | None,
+    villages: pl.DataFrame | None = None,
 ) -> tuple[list[RateEstimate], int]:
     conf = params.confidence
+    by_village = villages is not None and "missed_rate" in indicators
+    if by_village:
+        indicators = [i for i in indicators if i != "missed_rate"]
     sums = part.select(
         [pl.col(_DEN[i]).gt(0).sum().alias(i) for i in indicators]
         + [pl.col(_DEN[i]).sum().alias(f"{i}_den") for i in indicators]
@@ -527,10 +587,26 @@ def _estimate_region(
         out.append(
             RateEstimate(region, level, indicator, est, lo, hi, se, deff, n_hh, dfree, method)
         )
+    if by_village:
+        assert villages is not None
+        missed = _missed_over_villages(villages, region, level, part.height, conf)
+        if missed is not None:
+            out.append(missed)
+            stats = {**stats, "missed_rate": (missed.estimate, missed.se, missed.design_effect)}
     if populations is not None and "missed_rate" in stats and "wrong_exit_rate" in stats:
         total = _population_of(region, level, part, populations)
         if total is not None:
-            inc = _incidence(part, sample, region, level, total, stats, dfree, conf)
+            inc = _incidence(
+                part,
+                sample,
+                region,
+                level,
+                total,
+                stats,
+                dfree,
+                conf,
+                villages if by_village else None,
+            )
             if inc is not None:
                 out.append(inc)
     return out, singletons
@@ -566,8 +642,13 @@ def _incidence(
     stats: Mapping[str, tuple[float, float, float | None]],
     dfree: int,
     confidence: float,
+    villages: pl.DataFrame | None = None,
 ) -> RateEstimate | None:
     """综合贫困发生率 = (A + m·B + e·C) / N, A, B, C, N from the registry.
+
+    With the village reading of the missed rate, its part of u is a variable of the sampled
+    villages (weighted by the village weights), in the same strata and clusters as the
+    households: the variance adds up over the clusters as before.
 
     Its linearised variance is that of the weighted total of
     u = B/X̂_m·(y_m − m·x_m) + C/X̂_e·(y_e − e·x_e), divided by N²; svy computes it. The
@@ -581,13 +662,23 @@ def _incidence(
         return None
     m = stats["missed_rate"][0]
     e = stats["wrong_exit_rate"][0]
-    xm = float((part["_w"] * part["_mi_den"]).sum())
     xe = float((part["_w"] * part["_we_den"]).sum())
-    u = (pop.non_registered / xm) * (part["_mi_num"] - m * part["_mi_den"]) + (pop.exited / xe) * (
-        part["_we_num"] - e * part["_we_den"]
-    )
-    data = part.select("_w", "_stratum", "_psu").with_columns(_u=u)
-    se_total, deff = _svy_total(svy.Sample(data, sample.design), "_u")
+    u = (pop.exited / xe) * (part["_we_num"] - e * part["_we_den"])
+    if villages is None:
+        xm = float((part["_w"] * part["_mi_den"]).sum())
+        u = u + (pop.non_registered / xm) * (part["_mi_num"] - m * part["_mi_den"])
+        data = part.select("_w", "_stratum", "_psu").with_columns(_u=u)
+        se_total, deff = _svy_total(svy.Sample(data, sample.design), "_u")
+    else:
+        xm = float((villages["_w"] * villages["_mi_den"]).sum())
+        um = (pop.non_registered / xm) * (villages["_mi_num"] - m * villages["_mi_den"])
+        data = pl.concat(
+            [
+                part.select("_w", "_stratum", "_psu").with_columns(_u=u),
+                villages.select("_w", "_stratum", "_psu").with_columns(_u=um),
+            ]
+        )
+        se_total, deff = _svy_total(_svy_sample(data)[0], "_u")
     est = (pop.registered_not_exited + m * pop.non_registered + e * pop.exited) / n_pop
     se = se_total / n_pop
     random_part = pop.non_registered + pop.exited
@@ -617,3 +708,116 @@ def _incidence(
             f"已脱贫人口{pop.exited}，非建档立卡人口{pop.non_registered}"
         ),
     )
+
+
+# --- the missed rate over the whole sampled villages ------------------------------------------
+
+
+def sampled_villages(
+    findings: pl.DataFrame,
+    populations: Mapping[str, Population],
+    plan_villages: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The sampled villages for the village reading of the missed rate, and notes.
+
+    Columns: code, stratum, weight (1/π of the village from the plan; 1 without a plan, so the
+    sampled villages count alike), non_registered (village 户籍人口 − registered people, from
+    `populations`, the registry counts per village). The villages are the plan's (`code`,
+    `stratum`, `village_prob`, as survey.PlanDesign.villages) or, without a plan, those of the
+    surveyed households. A village without a population in the registry is left out and named
+    in the notes.
+    """
+    notes: list[str] = []
+    if plan_villages is not None:
+        base = plan_villages.select(
+            pl.col("code").cast(pl.Utf8),
+            pl.col("stratum").cast(pl.Utf8),
+            (1.0 / pl.col("village_prob").cast(pl.Float64)).alias("weight"),
+        )
+    else:
+        base = (
+            findings.group_by("region_code", maintain_order=True)
+            .agg(pl.col("stratum").drop_nulls().first())
+            .select(
+                pl.col("region_code").alias("code"),
+                pl.col("stratum").cast(pl.Utf8),
+                pl.lit(1.0).alias("weight"),
+            )
+        )
+        notes.append("未提供抽样方案：漏评率按调查涉及的村计算，各村权重相同")
+    known = [c for c in base["code"].to_list() if c in populations]
+    absent = [c for c in base["code"].to_list() if c not in populations]
+    if absent:
+        notes.append(
+            "以下抽中村没有户籍人口数据，未计入按村计算的漏评率：" + "、".join(sorted(absent))
+        )
+    frame = base.filter(pl.col("code").is_in(known)).with_columns(
+        non_registered=pl.col("code")
+        .replace_strict({c: populations[c].non_registered for c in known}, default=0)
+        .cast(pl.Int64)
+    )
+    return frame, notes
+
+
+def _village_rows(df: pl.DataFrame, villages: pl.DataFrame, levels: Sequence[str]) -> pl.DataFrame:
+    """One row per sampled village: missed people found there (_mi_num, unweighted: the
+    survey of missed people in a sampled village is a full one) and its non-registered people
+    (_mi_den), with the village's weight, stratum and cluster in the households' design."""
+    found = df.group_by("region_code").agg(_mi_num=pl.col("_mi_num").sum())
+    county = pl.col("code").str.slice(0, 6)
+    out = (
+        villages.join(found, left_on="code", right_on="region_code", how="left")
+        .with_columns(
+            region_code=pl.col("code"),
+            _mi_num=pl.col("_mi_num").fill_null(0.0).cast(pl.Float64),
+            _mi_den=pl.col("non_registered").cast(pl.Float64),
+            _w=pl.col("weight").cast(pl.Float64),
+            _stratum=pl.concat_str([county, pl.col("stratum").fill_null("")], separator="/"),
+        )
+        .with_columns(_psu=pl.concat_str([pl.col("_stratum"), pl.col("code")], separator="/"))
+    )
+    return out.with_columns(
+        [
+            pl.concat_str(
+                [pl.col("code").str.slice(0, _KEEP[lv]), pl.lit("0" * (12 - _KEEP[lv]))]
+            ).alias(f"_r_{lv}")
+            for lv in levels
+        ]
+    ).select(
+        "region_code",
+        "_w",
+        "_stratum",
+        "_psu",
+        "_mi_num",
+        "_mi_den",
+        *[f"_r_{lv}" for lv in levels],
+    )
+
+
+def _missed_over_villages(
+    villages: pl.DataFrame, region: str, level: str, n_households: int, confidence: float
+) -> RateEstimate | None:
+    """漏评率 = Σ w_v·M_v ÷ Σ w_v·N_v over the region's sampled villages (M_v missed people
+    found in village v, N_v its non-registered rural people, w_v its design weight), with the
+    Taylor variance of a ratio, villages as clusters, and a Korn–Graubard interval. A single
+    village is a full count: its rate is M/N with the Clopper–Pearson interval of M in N."""
+    den = float(villages["_mi_den"].sum())
+    if villages.height == 0 or den <= 0:
+        return None
+    num = float(villages["_mi_num"].sum())
+    note = f"抽中村{villages.height}个，非建档立卡人口{int(den)}，发现漏评人口{int(num)}"
+    if villages.height == 1:
+        est = num / den
+        lo, hi = clopper_pearson(num, den, confidence)
+        return RateEstimate(
+            region, level, "missed_rate", est, lo, hi, 0.0, None, n_households, 0,
+            "Clopper-Pearson", note=note,
+        )  # fmt: skip
+    sample, _ = _svy_sample(villages.select("_w", "_stratum", "_psu", "_mi_num", "_mi_den"))
+    est, se, deff = _svy_ratios(sample, ["missed_rate"])["missed_rate"]
+    dfree = max(villages.height - villages["_stratum"].n_unique(), 1)
+    lo, hi = korn_graubard(est, se, den, dfree, confidence)
+    return RateEstimate(
+        region, level, "missed_rate", est, lo, hi, se, deff, n_households, dfree,
+        "Korn-Graubard", note=note,
+    )  # fmt: skip

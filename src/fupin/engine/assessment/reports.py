@@ -276,6 +276,7 @@ RATES_COLUMNS = (
     "ci_high",
     "n_households",
     "design_effect",
+    "definition",  # the reading of an open detail used (漏评率's denominator)
 )
 DECISION_COLUMNS = (
     "region_code",
@@ -317,6 +318,7 @@ def write_rates_csv(estimates: Estimates, path: str | Path) -> Path:
                     _num(r.ci_high),
                     r.n_households,
                     _num(r.design_effect, 4),
+                    estimates.definitions.get(r.indicator, ""),
                 ]
             )
     return path
