@@ -162,14 +162,8 @@ def assess_command(
     no_pdf: bool,
 ) -> None:
     """由调查结果计算三率一度（含95%置信区间）、县级退出判定和评估报告。"""
-    import polars as pl
-
-    from fupin.engine.assessment.decisions import decide, decide_villages
-    from fupin.engine.assessment.estimation import (
-        EstimationError,
-        estimate_rates,
-        sampled_villages,
-    )
+    from fupin.engine.assessment.decisions import decide_villages
+    from fupin.engine.assessment.estimation import EstimationError
     from fupin.engine.assessment.reports import (
         read_plan,
         write_decisions_csv,
@@ -178,60 +172,41 @@ def assess_command(
         write_report_xlsx,
         write_villages_csv,
     )
-    from fupin.engine.assessment.sampling import county_populations, village_populations
-    from fupin.engine.assessment.survey import SurveyError, apply_plan, merge_plans, read_survey
+    from fupin.engine.assessment.run import assess_survey
+    from fupin.engine.assessment.survey import SurveyError, merge_plans, read_survey
 
     pol = _policy(policy)
     design = None
     try:
         survey = read_survey(survey_path)
-        findings = survey.rows
         if plan_paths:
             design = merge_plans([read_plan(p) for p in plan_paths])
-            findings = apply_plan(survey, design)
     except SurveyError as exc:
         raise click.ClickException(str(exc)) from None
     for warning in survey.warnings:
         click.echo(f"警告：{warning}", err=True)
     con, data_label = _open_data(data, snapshot)
-    populations = county_populations(con) if con is not None else None
     names: dict[str, str] = (
         {str(c): str(n) for c, n in con.execute("SELECT code, name FROM regions").fetchall()}
         if con is not None
         else {}
     )
-    per_village = village_populations(con) if con is not None else None
-    villages: Any = None
-    village_notes: list[str] = []
-    if pol.rates.missed_rate_denominator == "village_population" and per_village is not None:
-        villages, village_notes = sampled_villages(
-            findings, per_village, design.villages if design is not None else None
-        )
     try:
-        estimates = estimate_rates(findings, pol.rates, populations=populations, villages=villages)
-        estimates.notes.extend(village_notes)
-        # village exit (seed 000 item 7(2)): each village's own households, households as units
-        village_estimates = estimate_rates(
-            findings.with_columns(stratum=pl.lit(None, pl.Utf8), cluster=pl.lit(None, pl.Utf8)),
-            pol.rates,
-            populations=per_village,
-            levels=("village",),
-            villages=villages,
+        result = assess_survey(
+            survey,
+            pol,
+            design=design,
+            con=con,
+            plan_label="、".join(p.name for p in plan_paths),
         )
-    except EstimationError as exc:
+    except (SurveyError, EstimationError) as exc:
         raise click.ClickException(str(exc)) from None
+    findings, estimates, populations = result.findings, result.estimates, result.populations
+    decisions = result.decisions
     standard, standard_note = _village_standard(con, pol)
     if standard_note:
         estimates.notes.append(standard_note)
-    village_decisions = decide_villages(pol, village_estimates, standard)
-    if not plan_paths:
-        estimates.notes.insert(
-            0,
-            "未提供抽样方案：抽样设计取自调查结果的权重、层、群列（权重为空按1计，层为空按县，群为空则每户为一群）",
-        )
-    else:
-        estimates.notes.insert(0, f"抽样设计取自抽样方案 {'、'.join(p.name for p in plan_paths)}")
-    decisions = decide(pol, estimates, populations)
+    village_decisions = decide_villages(pol, result.village_estimates, standard)
     sources = {
         "评估策略": f"{pol.name}（{pol.file.name}）",
         "调查结果": survey.source + f"，{findings.height}户",
