@@ -144,3 +144,59 @@ def test_clerk_edits_and_asks_for_an_exit_reviewer_approves_outsider_is_refused(
     page.goto(f"{site}/households/?q=张三")
     assert "/households/H001/" not in page.content()
     page.context.close()
+
+
+def test_an_import_runs_in_the_background_and_its_progress_bar_reaches_100_percent(
+    site, browser, tmp_path, monkeypatch
+):
+    import time
+
+    from fupin.registry.models import Household
+    from fupin.web import jobs
+    from tests.web.test_import_page import county_a_rows
+
+    # a few rows import in milliseconds: slow each progress report down so the page is seen
+    # following the job (the same thread, callbacks and polling as a million-row import)
+    report = jobs._report
+
+    def slowly(*args):
+        report(*args)
+        time.sleep(0.4)
+
+    monkeypatch.setattr(jobs, "_report", slowly)
+
+    create_user("county_admin", PASSWORD, "系统管理员", dataset.COUNTY, "龙陵县扶贫办")
+    data = county_a_rows()
+    data["households"][0]["wage_income"] = "7000"
+    folder = dataset.write(tmp_path / "upload", data)
+    names = ("regions.csv", "households.csv", "members.csv")
+
+    page = log_in(browser, site, "county_admin")
+    page.click("text=数据导入")
+    page.set_input_files("#upload-files", [str(folder / n) for n in names])
+    page.click("#check-submit")
+    assert "检查通过" in page.inner_text("main")
+    assert Household.objects.get(household_id="H001").wage_income == 6000  # checked, not written
+    page.click("#import-submit")
+    page.wait_for_url(f"{site}/import/jobs/*/")
+    page.wait_for_function(
+        "/^(检查|写入)/.test(document.querySelector('.job-phase').textContent)"
+        " && document.querySelector('.job-bar').value < 100"
+    )
+    page.wait_for_function(
+        "document.querySelector('.job-bar') && document.querySelector('.job-bar').value === 100"
+        " && document.querySelector('.job-percent').textContent.trim() === '100 %'"
+    )
+    page.wait_for_selector("#counts")
+    assert page.inner_text(".job-phase") == "导入完成"
+    counts = page.inner_text("#counts")
+    assert "新增" in counts and "更新" in counts and "未变" in counts
+    assert "households\t0\t1\t2\t0\t0" in counts
+    assert page.is_visible("#import-done")
+    assert Household.objects.get(household_id="H001").wage_income == 7000
+    shot(page, "import.png", tmp_path)
+
+    # coming back to the import page shows the finished import among the recent ones
+    page.click("text=数据导入")
+    assert "完成" in page.inner_text("#recent-imports")
+    page.context.close()

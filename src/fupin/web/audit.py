@@ -15,9 +15,20 @@ def client_ip(request) -> str | None:
 
 
 def log(
-    request, action: str, target: str = "", detail: str = "", *, user=None, username: str = ""
+    request,
+    action: str,
+    target: str = "",
+    detail: str = "",
+    *,
+    user=None,
+    username: str = "",
+    ip: str | None = None,
 ) -> AuditLog:
-    """One entry: who (the request's user unless given), what, on what, from which IP."""
+    """One entry: who (the request's user unless given), what, on what, from which IP.
+
+    Work finished in the background (an import) has no request: it passes the user and the
+    IP the request came from.
+    """
     user = user if user is not None else getattr(request, "user", None)
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     return AuditLog.objects.create(
@@ -26,5 +37,5 @@ def log(
         action=action,
         target=target,
         detail=detail,
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else ip,
     )

@@ -163,3 +163,48 @@ class RegionVerdict(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "村县退出评估结论"
+
+
+class ImportJob(models.Model):
+    """An import started on the site and run in the background, with its progress.
+
+    The page polls it (fupin.web.jobs); the counts or the problems are kept here so the result
+    can be shown again when the user comes back.
+    """
+
+    QUEUED, CHECKING, WRITING, DONE, FAILED = "排队", "检查中", "写入中", "完成", "失败"
+    STATES = [(x, x) for x in (QUEUED, CHECKING, WRITING, DONE, FAILED)]
+    RUNNING = (QUEUED, CHECKING, WRITING)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    region_code = models.CharField("操作人区划", max_length=12, blank=True, default="")
+    token = models.CharField("上传编号", max_length=32)
+    source = models.CharField("文件", max_length=500, blank=True, default="")
+    state = models.CharField("状态", max_length=10, choices=STATES, default=QUEUED)
+    phase = models.CharField("阶段", max_length=200, blank=True, default="")
+    done = models.BigIntegerField("已处理", default=0)
+    total = models.BigIntegerField("总数", null=True, blank=True)
+    counts = models.JSONField("统计", default=list)  # [[table, {outcome: n}], …] in file order
+    warnings = models.JSONField("提示", default=list)
+    problem_count = models.IntegerField("问题数", default=0)
+    problems = models.JSONField("问题（前500个）", default=list)
+    refused = models.BooleanField("超出管辖范围", default=False)
+    committed = models.BooleanField("已写入", default=False)
+    error = models.TextField("错误", blank=True, default="")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网页导入任务"
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def running(self) -> bool:
+        return self.state in self.RUNNING

@@ -2,7 +2,7 @@
 
 The check is the importer itself run inside a transaction that is rolled back, so the table of
 problems the user sees is exactly what `fupin import` would report; the import is the same
-call again, committed. Before either, every region and household the data set touches must be
+call again, committed, in the background (fupin.web.jobs) with a progress bar. Before either, every region and household the data set touches must be
 inside the user's region.
 """
 
@@ -18,7 +18,7 @@ from fupin import config
 from fupin.engine.standard_format import HOUSEHOLDS, MEASURES, MEMBERS, REGIONS, VILLAGES
 from fupin.engine.tables import DatasetError, Problem, open_table
 from fupin.registry import regions as codes
-from fupin.registry.importing import ImportResult, import_dataset
+from fupin.registry.importing import ImportResult, ProgressCallback, import_dataset
 from fupin.registry.models import Household
 from fupin.web import access
 
@@ -143,9 +143,14 @@ def check(path: Path, *, user_id: int | None) -> ImportResult:
     return result
 
 
-def run(path: Path, *, user_id: int | None) -> ImportResult:
-    """The import itself; the uploaded files are removed once it has committed."""
-    result = import_dataset(path, user_id=user_id)
+def run(
+    path: Path, *, user_id: int | None, on_progress: ProgressCallback | None = None
+) -> ImportResult:
+    """The import itself; the uploaded files are removed once it has committed.
+
+    Run in the background by fupin.web.jobs, which follows it through on_progress.
+    """
+    result = import_dataset(path, user_id=user_id, on_progress=on_progress)
     if result.committed:
         folder = path if path.is_dir() else path.parent
         if folder.parent == upload_root():

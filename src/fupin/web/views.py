@@ -773,36 +773,36 @@ def account(request):
 # ---- import on the site ----------------------------------------------------------------------
 
 
+def _no_session_write(request) -> None:
+    """Answer without refreshing the session row (SESSION_SAVE_EVERY_REQUEST).
+
+    While an import holds SQLite's write lock, any other write waits for it (and fails after the
+    30 s timeout), so the pages that follow an import only read.
+    """
+    request.session.save = lambda must_create=False: None
+
+
 @access.permission_required("import")
 def import_page(request):
     from fupin.engine.tables import DatasetError
     from fupin.registry.importing import OUTCOME_LABELS
-    from fupin.web import uploads
+    from fupin.web import jobs, uploads
 
     ctx = _ctx(request, labels=OUTCOME_LABELS)
     if request.method == "POST":
         step = request.POST.get("step", "check")
         try:
-            if step == "check":
-                token, path = uploads.save_upload(request.FILES.getlist("files"))
-            else:
-                token = request.POST.get("token", "")
-                path = uploads.dataset_path(token)
+            if step == "import":
+                _no_session_write(request)
+                job = jobs.start(request, request.POST.get("token", ""))
+                return redirect("web:import_job", pk=job.pk)
+            token, path = uploads.save_upload(request.FILES.getlist("files"))
             outside = uploads.scope_problems(request.user, path)
             if outside:
                 ctx.update(token=token, problems=outside[:500], total=len(outside), refused=True)
                 return render(request, "web/import.html", ctx)
-            if step == "check":
-                result = uploads.check(path, user_id=request.user.pk)
-            else:
-                result = uploads.run(path, user_id=request.user.pk)
-                audit.log(
-                    request,
-                    "导入",
-                    path.name,
-                    "已写入" if result.committed else f"未写入，{len(result.problems)}个问题",
-                )
-        except DatasetError as exc:
+            result = uploads.check(path, user_id=request.user.pk)
+        except (DatasetError, jobs.JobRefused) as exc:
             messages.error(request, str(exc))
             return redirect("web:import")
         ctx.update(
@@ -813,7 +813,47 @@ def import_page(request):
             total=len(result.problems),
             counts=[(t, dict(c)) for t, c in result.counts.items()],
         )
+    else:
+        ctx.update(
+            running=[(j, jobs.progress(j)) for j in jobs.running_jobs(request.user)],
+            recent=jobs.visible_jobs(request.user).select_related("user")[:10],
+        )
     return render(request, "web/import.html", ctx)
+
+
+@never_cache
+@access.permission_required("import")
+def import_job(request, pk: int):
+    """One import in the background: its progress bar, then its counts or its problems."""
+    from fupin.registry.importing import OUTCOME_LABELS
+    from fupin.web import jobs
+
+    _no_session_write(request)
+    job = jobs.job_or_404(request.user, pk)
+    status = jobs.progress(job)
+    ctx = _ctx(request, labels=OUTCOME_LABELS, job=job, status=status)
+    if status["finished"]:
+        ctx.update(
+            step="import",
+            problems=job.problems,
+            total=job.problem_count,
+            refused=job.refused,
+            counts=jobs.count_rows(job),
+            warnings=job.warnings,
+        )
+    return render(request, "web/import.html", ctx)
+
+
+@never_cache
+@access.permission_required("import")
+def import_job_status(request, pk: int):
+    """What the progress bar polls (JSON); 404 outside the job's owner and region."""
+    from django.http import JsonResponse
+
+    from fupin.web import jobs
+
+    _no_session_write(request)
+    return JsonResponse(jobs.progress(jobs.job_or_404(request.user, pk)))
 
 
 # ---- printouts -------------------------------------------------------------------------------
