@@ -37,10 +37,11 @@ class TestGoldenSql:
             "CAST((net_income - education_burden) AS DOUBLE) / NULLIF(member_count, 0) >= 3200"
         )
 
-    def test_list_membership_is_a_like_over_the_joined_list(self, dialect: str) -> None:
+    def test_list_membership_is_the_only_first_last_or_a_middle_item(self, dialect: str) -> None:
         tree, _ = compiled("income_after_schooling", "applies_when")
         assert tree.sql(dialect=dialect) == (  # type: ignore[attr-defined]
-            "main_cause = '因学' OR COALESCE(';' || other_causes || ';', '') LIKE '%;因学;%'"
+            "main_cause = '因学' OR COALESCE((other_causes = '因学' OR other_causes LIKE '因学;%'"
+            " OR other_causes LIKE '%;因学' OR other_causes LIKE '%;因学;%'), FALSE)"
         )
 
     def test_all_members_ranks_false_unknown_true_and_takes_the_least(self, dialect: str) -> None:
@@ -49,10 +50,8 @@ class TestGoldenSql:
         [(alias, kind, inner)] = aggregates  # type: ignore[misc]
         assert (alias, kind) == ("fupin_a0", "all")
         assert aggregate_sql(kind, inner).sql(dialect=dialect) == (
-            "CASE WHEN MIN(CASE WHEN (medical_insured = TRUE) THEN 2"
-            " WHEN NOT (medical_insured = TRUE) THEN 0 ELSE 1 END) = 2 THEN TRUE"
-            " WHEN MIN(CASE WHEN (medical_insured = TRUE) THEN 2"
-            " WHEN NOT (medical_insured = TRUE) THEN 0 ELSE 1 END) = 0 THEN FALSE END"
+            "CASE MIN(COALESCE(CAST((medical_insured = TRUE) AS INT) * 2, 1))"
+            " WHEN 2 THEN TRUE WHEN 0 THEN FALSE END"
         )
 
     def test_age_is_counted_in_full_years_on_the_as_of_date(self, dialect: str) -> None:
@@ -115,3 +114,25 @@ def test_member_aggregates_follow_three_valued_logic(
     rows = ", ".join(f"({'NULL' if v is None else v})" for v in values)
     [result] = duckdb.sql(f"SELECT {sql} FROM (VALUES {rows}) AS t(v)").fetchall()
     assert result == (all_, any_, count)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("因学", True),
+        ("因学;因病", True),
+        ("因病;因学", True),
+        ("因病;因学;缺技术", True),
+        ("因病", False),
+        ("因病;缺技术", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_list_membership_matches_whole_items_only(value: str | None, expected: bool) -> None:
+    tree, _ = compiled("income_after_schooling", "applies_when")
+    sql = tree.sql(dialect="duckdb")  # type: ignore[attr-defined]
+    [(result,)] = duckdb.execute(
+        f"SELECT {sql} FROM (SELECT '缺资金' AS main_cause, ?::VARCHAR AS other_causes)", [value]
+    ).fetchall()
+    assert result is expected
