@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "fupin.governance",
     "fupin.funds",
     "fupin.comparison",
+    "fupin.assessment",
 ]
 
 MIDDLEWARE = [

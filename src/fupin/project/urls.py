@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("fupin.monitoring.urls")),
     path("", include("fupin.funds.urls")),
     path("", include("fupin.comparison.urls")),
+    path("", include("fupin.assessment.urls")),
     path("", include("fupin.web.urls")),
 ]

@@ -13,6 +13,7 @@ SECTIONS = (
     ("comparison:findings", "比对发现"),
     ("funds:home", "资金项目"),
     ("governance:home", "任务与整改"),
+    ("assessment:plans", "考核评估"),
 )
 
 
