@@ -176,14 +176,32 @@ def evaluate_households(
     opened = _open(source)
     con = opened.con
     _ensure_county_facts(con, None)
-    compiled = compile_exit_plan(
-        policy,
-        as_of,
-        household_ids=list(household_ids) if household_ids is not None else None,
-        households_only=True,
-    )
+    if household_ids is None:
+        compiled = _households_plan(policy, as_of)
+    else:
+        compiled = compile_exit_plan(
+            policy, as_of, household_ids=list(household_ids), households_only=True
+        )
     raw = _run(engine, con, compiled, opened.snapshot)
     return render_gaps(con, raw["households"], compiled.criteria["household"])
+
+
+_PLANS: dict[tuple[int, dt.date], tuple[Policy, ExitPlan]] = {}
+_PLANS_KEPT = 16
+
+
+def _households_plan(policy: Policy, as_of: dt.date) -> ExitPlan:
+    """The every-household plan, compiled once per policy and date (policies are immutable and
+    `load_policy` returns the same object while the file is unchanged)."""
+    key = (id(policy), as_of)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    compiled = compile_exit_plan(policy, as_of, households_only=True)
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = (policy, compiled)  # the policy is kept, so its id is not reused
+    return compiled
 
 
 def _run(
@@ -231,11 +249,10 @@ def _format_column(name: str, arrow_type: pa.DataType) -> exp.Expr:
             exp.Case().when(column, exp.Literal.string("是")).else_(exp.Literal.string("否"))
         )
         text = exp.Case().when(exp.Is(this=column, expression=exp.Null()), exp.Null()).else_(text)
-    elif (
-        pa.types.is_integer(arrow_type)
-        or pa.types.is_floating(arrow_type)
-        or pa.types.is_decimal(arrow_type)
-    ):
+    elif pa.types.is_integer(arrow_type):
+        # a count: no rounding, no test for a fraction (as format_number writes an int)
+        text = exp.Anonymous(this="format", expressions=[exp.Literal.string("{:,}"), column])
+    elif pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
         rounded = exp.Round(
             this=exp.Cast(this=column, to=exp.DataType.build("DOUBLE")),
             decimals=exp.Literal.number(2),
@@ -282,20 +299,31 @@ def render_gaps(
     `raw` is the engine's result as an Arrow table, or the name of a relation in `con`."""
     if isinstance(raw, str):
         schema = con.sql(f'SELECT * FROM "{raw}" LIMIT 0').to_arrow_table().schema
-        return _render(con, raw, schema, compiled)
+        return con.sql(_render_sql(raw, schema, compiled)).to_arrow_table()
     con.register("_fupin_raw", raw)
     try:
-        return _render(con, "_fupin_raw", raw.schema, compiled)
+        return con.sql(_render_sql("_fupin_raw", raw.schema, compiled)).to_arrow_table()
     finally:
         con.unregister("_fupin_raw")
 
 
-def _render(
-    con: duckdb.DuckDBPyConnection,
-    relation: str,
-    schema: pa.Schema,
-    compiled: Sequence[CompiledCriterion],
-) -> pa.Table:
+_RENDERED: dict[tuple[str, pa.Schema, int], tuple[Sequence[CompiledCriterion], str]] = {}
+
+
+def _render_sql(relation: str, schema: pa.Schema, compiled: Sequence[CompiledCriterion]) -> str:
+    """The query adding the gap sentences, written once per relation, schema and criteria."""
+    key = (relation, schema, id(compiled))
+    hit = _RENDERED.get(key)
+    if hit is not None and hit[0] is compiled:
+        return hit[1]
+    sql = _render(relation, schema, compiled)
+    if len(_RENDERED) >= _PLANS_KEPT:
+        _RENDERED.pop(next(iter(_RENDERED)))
+    _RENDERED[key] = (compiled, sql)  # the criteria are kept, so their id is not reused
+    return sql
+
+
+def _render(relation: str, schema: pa.Schema, compiled: Sequence[CompiledCriterion]) -> str:
     ordered = sorted((c for c in compiled), key=lambda c: c.criterion.id)
     items = [
         exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, schema))
@@ -322,8 +350,7 @@ def _render(
             expressions=[exp.Literal.string(GAP_SEPARATOR), *rect], safe=True, coalesce=True
         )
         select = select.select(exp.alias_(joined, "rectification_gaps"))
-    table: pa.Table = con.sql(select.from_(relation).sql(dialect="duckdb")).to_arrow_table()
-    return table
+    return select.from_(relation).sql(dialect="duckdb")
 
 
 # --- summary ------------------------------------------------------------------------------------

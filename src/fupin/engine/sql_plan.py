@@ -20,9 +20,14 @@ class Step:
     name: str
     query: exp.Query
     materialize: bool = False  # computed once and kept (a temp table / a cached DataFrame)
+    # SQL text per dialect, written once: a cached plan is run again without sqlglot
+    _text: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def sql(self, dialect: str) -> str:
-        return self.query.sql(dialect=dialect)
+        text = self._text.get(dialect)
+        if text is None:
+            text = self._text[dialect] = self.query.sql(dialect=dialect)
+        return text
 
 
 @dataclass(frozen=True)
