@@ -10,6 +10,7 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from fupin.engine import idcard
 from fupin.engine.standard_format import Field, Table
@@ -54,6 +55,12 @@ class TableReader:
     header: list[str]  # the header cells as the file has them
     columns: list[str | None]  # field name of each column, None for an unknown one
     _rows: Iterator[list[object]] = field(repr=False)
+    csv_path: Path | None = None  # the file, when it is CSV (see column_batches)
+    _handle: IO[str] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -136,7 +143,10 @@ def _csv_reader(file: Path, table: Table, label: str) -> TableReader:
         finally:
             handle.close()
 
-    return _reader(table, label, header, cells())
+    reader = _reader(table, label, header, cells())
+    reader.csv_path = file
+    reader._handle = handle
+    return reader
 
 
 def _xlsx_reader(path: Path, table: Table) -> TableReader | None:

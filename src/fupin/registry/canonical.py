@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 
+import duckdb
+import pyarrow as pa
+
 from fupin.engine.standard_format import (
     HOUSEHOLDS,
     MEASURES,
@@ -48,6 +51,22 @@ def canonical(table: Table, values: dict[str, Value]) -> Row:
 
 def digest(row: Row) -> str:
     return hashlib.md5("\x1f".join(row).encode(), usedforsecurity=False).hexdigest()
+
+
+def digests(rows: pa.Table) -> list[str]:
+    """digest() of every row of a table of canonical text columns, computed by DuckDB."""
+    if rows.num_rows == 0:
+        return []
+    columns = ", ".join(f'"{name}"' for name in rows.column_names)
+    con = duckdb.connect()
+    try:
+        con.register("canonical_rows", rows)
+        result = con.sql(
+            f"SELECT md5(concat_ws(chr(31), {columns})) AS d FROM canonical_rows"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return result.column("d").to_pylist()
 
 
 def natural_key(table: Table, row: Row) -> str:

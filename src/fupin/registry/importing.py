@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
-import pickle
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -21,23 +19,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.utils import timezone
 
 from fupin.engine import idcard
+from fupin.engine.column_batches import CanonicalBatch, ColumnCanonicaliser, RawBatch, raw_batches
 from fupin.engine.standard_format import HOUSEHOLDS, MEASURES, MEMBERS, REGIONS, VILLAGES, Table
-from fupin.engine.tables import DatasetError, Problem, RowCanonicaliser, TableReader, open_table
+from fupin.engine.tables import DatasetError, Problem, TableReader, open_table
 from fupin.registry import regions as region_codes
 from fupin.registry.canonical import (
     DB_TABLES,
     KEY_COLUMNS,
     TABLES,
     Row,
-    digest,
+    digests,
     measure_key,
 )
 from fupin.registry.models import ImportRun
-from fupin.registry.writing import RegistryWriter, link_helpers
+from fupin.registry.writing import RegistryWriter, bulk_load, link_helpers
 
 OUTCOMES = ("added", "updated", "unchanged", "rejected", "removed")
 OUTCOME_LABELS = {
@@ -68,38 +69,47 @@ class ImportResult:
         return not self.problems
 
 
+# The fields each table's row rules look at (see _Importer._row_rules).
+RULE_FIELDS = {
+    "regions": ("code", "level", "parent_code"),
+    "households": ("household_id", "region_code", "status", "exit_year", "head_id_number"),
+    "members": ("id_number", "birth_date", "sex", "household_id", "relation"),
+    "measures": ("household_id",),
+    "villages": ("region_code",),
+}
+
+
 @dataclass
 class _Pending:
-    """Rows of one table waiting to be written, spooled to disk in chunks."""
+    """Rows of one table waiting to be written: canonical Arrow columns spooled to disk.
+
+    Each spooled row carries its key, digest and outcome (added or updated) in three extra
+    columns.
+    """
 
     table: Table
     spool: IO[bytes]
-    chunk: list[tuple[str, str, Row, str]] = field(
-        default_factory=list
-    )  # (outcome, key, row, digest)
-    households: list[str] = field(default_factory=list)  # household of each spooled row
-
+    writer: pa.ipc.RecordBatchStreamWriter | None = None
     written: int = 0
+    added: int = 0
 
-    def add(self, outcome: str, key: str, row: Row, row_digest: str) -> None:
-        self.written += 1
-        self.chunk.append((outcome, key, row, row_digest))
-        if len(self.chunk) >= 20_000:
-            self.flush()
+    def add(self, rows: pa.Table) -> None:
+        if rows.num_rows == 0:
+            return
+        self.written += rows.num_rows
+        self.added += pc.sum(pc.equal(rows.column("_outcome"), "added")).as_py() or 0
+        if self.writer is None:
+            self.writer = pa.ipc.new_stream(self.spool, rows.schema)
+        self.writer.write_table(rows)
 
-    def flush(self) -> None:
-        if self.chunk:
-            pickle.dump(self.chunk, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
-            self.chunk = []
-
-    def chunks(self) -> Iterator[list[tuple[str, str, Row, str]]]:
-        self.flush()
+    def chunks(self) -> Iterator[pa.Table]:
+        if self.writer is None:
+            return
+        self.writer.close()
         self.spool.seek(0)
-        while True:
-            try:
-                yield pickle.load(self.spool)
-            except EOFError:
-                return
+        with pa.ipc.open_stream(self.spool) as stream:
+            for batch in stream:
+                yield pa.Table.from_batches([batch])
 
 
 class _Importer:
@@ -131,6 +141,9 @@ class _Importer:
         self.measure_keys: set[str] = set()
         self.existing_measure_keys: list[str] = []  # record keys: 户编号#digest#n
         self.rejected_head_rows: dict[str, tuple[str, int]] = {}  # household -> where its 户主 was
+        self.households_in_db: set[str] = set()  # found in the registry, not in the data set
+        self.looked_up: set[str] = set()  # households already looked for in the registry
+        self.existing_rows: dict[str, int] = {}  # rows in the registry before the import
 
     # ---- pass 1 -------------------------------------------------------------------------
 
@@ -147,6 +160,7 @@ class _Importer:
             self.pending[table.name] = _Pending(table, tempfile.TemporaryFile())
             self.result.counts[table.name] = Counter({o: 0 for o in OUTCOMES})
             existing = _existing_digests(table)
+            self.existing_rows[table.name] = len(existing)
             if table is MEASURES:
                 self.existing_measure_keys = list(existing)
             self._check_table(reader, existing)
@@ -158,9 +172,9 @@ class _Importer:
             )
         self._check_heads()
 
-    def _rows(self, reader: TableReader) -> Iterator[tuple[int, list[object]]]:
+    def _batches(self, reader: TableReader) -> Iterator[RawBatch]:
         if not self.progress and self.on_progress is None:
-            yield from reader.raw_rows()
+            yield from raw_batches(reader)
             return
         total = _count_rows(self.path, reader)
         phase = f"检查 {reader.file_label}"
@@ -170,16 +184,14 @@ class _Importer:
 
             bar = tqdm(total=total, desc=phase, unit="行", leave=False)
         done = 0
-        for item in reader.raw_rows():
-            yield item
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                if bar is not None:
-                    bar.update(PROGRESS_EVERY)
-                if self.on_progress is not None:
-                    self.on_progress(phase, done, total)
+        for batch in raw_batches(reader, size=PROGRESS_EVERY):
+            yield batch
+            done += len(batch)
+            if bar is not None:
+                bar.update(len(batch))
+            if self.on_progress is not None:
+                self.on_progress(phase, done, total)
         if bar is not None:
-            bar.update(done % PROGRESS_EVERY)
             bar.close()
         if self.on_progress is not None:
             self.on_progress(phase, done, done)
@@ -190,38 +202,58 @@ class _Importer:
         occurrences: Counter[str] = Counter()
         pending = self.pending[table.name]
         counts = self.result.counts[table.name]
-        to_canonical = RowCanonicaliser(reader)
-        names = table.field_names
-        key_index = names.index(table.key[0])
-        batch: list[tuple[int, list[object]]] = []
-        rows = self._rows(reader)
-        while True:
-            batch = list(itertools.islice(rows, 10_000))
-            if not batch:
-                break
-            raw_by_number = dict(batch)
-            for row_number, row, problems in to_canonical.batch(batch):
+        canonicalise = ColumnCanonicaliser(reader)
+        rule_fields = RULE_FIELDS[table.name]
+        for raw in self._batches(reader):
+            batch = canonicalise(raw)
+            columns = [batch.table.column(name).to_pylist() for name in rule_fields]
+            if table in (MEMBERS, MEASURES):
+                self._look_up_households(columns[rule_fields.index("household_id")])
+            row_digests = digests(batch.table)
+            first = batch.table.column(0).to_pylist()
+            keys = first if table is MEASURES else batch.table.column(table.key[0]).to_pylist()
+            keep: list[int] = []
+            kept_keys: list[str] = []
+            outcomes: list[str] = []
+            for i, row_number in enumerate(batch.row_numbers):
+                problems = batch.problems.get(i)
                 if not problems:
-                    values = dict(zip(names, row, strict=True))
+                    values = {n: c[i] for n, c in zip(rule_fields, columns, strict=True)}
                     problems = self._row_rules(reader, row_number, values, seen)
                 if problems:
-                    self._reject(
-                        reader, row_number, reader.as_dict(raw_by_number[row_number]), problems
-                    )
+                    self._reject(reader, row_number, reader.as_dict(raw.raw_row(i)), problems)
                     continue
-                row_digest = digest(row)
+                row_digest = row_digests[i]
+                key = keys[i]
                 if table is MEASURES:
-                    household = row[0]
-                    occurrences[household + row_digest] += 1
-                    key = measure_key(household, row_digest, occurrences[household + row_digest])
+                    occurrences[key + row_digest] += 1
+                    key = measure_key(key, row_digest, occurrences[key + row_digest])
                     self.measure_keys.add(key)
-                else:
-                    key = row[key_index]
                 old = existing.get(key)
                 if old == row_digest:
                     counts["unchanged"] += 1
                     continue
-                pending.add("added" if old is None else "updated", key, row, row_digest)
+                keep.append(i)
+                kept_keys.append(key)
+                outcomes.append("added" if old is None else "updated")
+            pending.add(_with_outcomes(batch, keep, kept_keys, row_digests, outcomes))
+
+    def _look_up_households(self, households: list[str]) -> None:
+        """Which of the households a batch refers to, not in the data set, are in the registry."""
+        unknown = set(households) - self.household_heads.keys() - self.looked_up
+        if not unknown:
+            return
+        from fupin.registry.models import Household
+
+        wanted = sorted(unknown)
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            self.households_in_db.update(
+                Household.objects.filter(household_id__in=chunk).values_list(
+                    "household_id", flat=True
+                )
+            )
+        self.looked_up |= unknown
 
     def _reject(
         self, reader: TableReader, row_number: int, raw: dict[str, str], problems: list[Problem]
@@ -305,7 +337,7 @@ class _Importer:
             household = values["household_id"]
             if household in self.rejected_households:
                 return problem("household_id", f"所属户{household}有错误，未能导入")
-            if household not in self.household_heads and not _household_in_db(household):
+            if household not in self.household_heads and household not in self.households_in_db:
                 return problem("household_id", "户编号不存在（households 表和系统中都没有）")
             if values["relation"] == "户主":
                 self.member_heads[household].append(number)
@@ -315,7 +347,7 @@ class _Importer:
             household = values["household_id"]
             if household in self.rejected_households:
                 return problem("household_id", f"所属户{household}有错误，未能导入")
-            if household not in self.household_heads and not _household_in_db(household):
+            if household not in self.household_heads and household not in self.households_in_db:
                 return problem("household_id", "户编号不存在（households 表和系统中都没有）")
             self.measure_households.add(household)
             return []
@@ -394,24 +426,26 @@ class _Importer:
         writer = RegistryWriter(now=now, user_id=user_id, source=f"导入 {self.path.name}")
         bar = self._write_bar()
         total = sum(p.written for p in self.pending.values())
+        added = sum(p.added for p in self.pending.values())
         written = 0
-        with transaction.atomic():
+        with transaction.atomic(), bulk_load(added, sum(self.existing_rows.values())):
             for table in TABLES:
                 pending = self.pending.get(table.name)
                 if pending is None:
                     continue
                 counts = self.result.counts[table.name]
                 for chunk in pending.chunks():
-                    chunk = [item for item in chunk if not self._dropped(table, item[2], counts)]
-                    added = [(k, r, d) for o, k, r, d in chunk if o == "added"]
-                    updated = [(k, r, d) for o, k, r, d in chunk if o == "updated"]
-                    writer.add(table, added)
-                    writer.update(table, updated)
-                    counts["added"] += len(added)
-                    counts["updated"] += len(updated)
-                    written += len(added) + len(updated)
+                    chunk = self._without_rejected(table, chunk, counts)
+                    outcome = chunk.column("_outcome")
+                    new = chunk.filter(pc.equal(outcome, "added"))
+                    changed = chunk.filter(pc.equal(outcome, "updated"))
+                    writer.add_columns(table, new)
+                    writer.update(table, _items(table, changed))
+                    counts["added"] += new.num_rows
+                    counts["updated"] += changed.num_rows
+                    written += chunk.num_rows
                     if bar is not None:
-                        bar.update(len(added) + len(updated))
+                        bar.update(chunk.num_rows)
                     if self.on_progress is not None:
                         self.on_progress("写入数据库", written, total)
                 if table is MEASURES:
@@ -432,12 +466,19 @@ class _Importer:
         total = sum(p.written for p in self.pending.values())
         return tqdm(total=total, desc="写入数据库", unit="行", leave=False)
 
-    def _dropped(self, table: Table, row: Row, counts: Counter[str]) -> bool:
-        """Rows of a household that was rejected only after its members were read."""
-        if table in (MEMBERS, MEASURES) and row[0] in self.rejected_households:
-            counts["rejected"] += 1
-            return True
-        return table is HOUSEHOLDS and row[0] in self.rejected_households
+    def _without_rejected(self, table: Table, rows: pa.Table, counts: Counter[str]) -> pa.Table:
+        """Without the rows of households rejected only after their members were read."""
+        if table not in (HOUSEHOLDS, MEMBERS, MEASURES) or not self.rejected_households:
+            return rows
+        rejected = pc.is_in(
+            rows.column(0), value_set=pa.array(sorted(self.rejected_households), pa.string())
+        )
+        dropped = pc.sum(rejected).as_py() or 0
+        if not dropped:
+            return rows
+        if table is not HOUSEHOLDS:  # a rejected household was counted when it was rejected
+            counts["rejected"] += dropped
+        return rows.filter(pc.invert(rejected))
 
     def _removed_measures(self) -> list[str]:
         """Measures of the households in the file that the file no longer lists."""
@@ -482,10 +523,32 @@ def _existing_digests(table: Table) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def _household_in_db(household: str) -> bool:
-    from fupin.registry.models import Household
+def _items(table: Table, rows: pa.Table) -> list[tuple[str, Row, str]]:
+    """Spooled rows as (key, canonical row, digest) for the row-by-row writes."""
+    if rows.num_rows == 0:
+        return []
+    fields = zip(*(rows.column(name).to_pylist() for name in table.field_names), strict=True)
+    return list(
+        zip(
+            rows.column("_key").to_pylist(), fields, rows.column("_digest").to_pylist(), strict=True
+        )
+    )
 
-    return Household.objects.filter(household_id=household).exists()
+
+def _with_outcomes(
+    batch: CanonicalBatch,
+    keep: list[int],
+    keys: list[str],
+    row_digests: list[str],
+    outcomes: list[str],
+) -> pa.Table:
+    """The rows to write, with their key, digest and outcome."""
+    rows = batch.table.take(pa.array(keep, pa.int64()))
+    rows = rows.append_column("_key", pa.array(keys, pa.string()))
+    rows = rows.append_column(
+        "_digest", pa.array(row_digests, pa.string()).take(pa.array(keep, pa.int64()))
+    )
+    return rows.append_column("_outcome", pa.array(outcomes, pa.string()))
 
 
 def _heads_in_db(household: str) -> list[str]:

@@ -7,10 +7,15 @@ never disagree.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from django.db import connection
 
 from fupin.engine.standard_format import Table
@@ -89,6 +94,34 @@ class RegistryWriter:
         _insert(DB_TABLES[table.name], self._columns(table), current())
         self._versions(table, ((key, to_json(table, row), "", False) for key, row, _ in items))
 
+    def add_columns(self, table: Table, rows: pa.Table) -> None:
+        """New rows as canonical Arrow columns plus _key and _digest (see importing._Pending).
+
+        On PostgreSQL, DuckDB turns the columns into the typed values of the current table and
+        the JSON of the history, and both go to COPY as CSV without a Python loop over rows.
+        """
+        if rows.num_rows == 0:
+            return
+        if connection.vendor != "postgresql":
+            fields = zip(*(rows.column(n).to_pylist() for n in table.field_names), strict=True)
+            keys = rows.column("_key").to_pylist()
+            row_digests = rows.column("_digest").to_pylist()
+            self.add(table, list(zip(keys, fields, row_digests, strict=True)))
+            return
+        con = duckdb.connect()
+        try:
+            con.register("new_rows", rows)
+            current = con.sql(_current_sql(table)).to_arrow_table()
+            _copy_csv(DB_TABLES[table.name], self._columns(table), current)
+            del current
+            versions = con.sql(
+                _versions_sql(table),
+                params=[table.name, self.now.isoformat(), self.user_id, self.source],
+            ).to_arrow_table()
+            _copy_csv(VERSION_TABLE, VERSION_COLUMNS, versions)
+        finally:
+            con.close()
+
     def update(self, table: Table, items: Sequence[tuple[str, Row, str]]) -> int:
         """Changed rows: close the open version, write the new one with its diff."""
         if not items:
@@ -164,6 +197,95 @@ class RegistryWriter:
                 for key, data, diff, deleted in items
             ),
         )
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _current_sql(table: Table) -> str:
+    """The current table's typed values as text, NULL where db_values gives None."""
+    out = []
+    for f in table.fields:
+        column = f'"{f.name}"'
+        if f.type == "bool":
+            value = f"CASE {column} WHEN '是' THEN 'true' WHEN '否' THEN 'false' END"
+        elif f.type == "money":  # empty money counts as 0 (FORMAT.md)
+            value = f"CASE WHEN {column} = '' THEN '0' ELSE {column} END"
+        elif f.type in ("text", "id", "enum", "list"):
+            value = column
+        else:
+            value = f"nullif({column}, '')"
+        out.append(f"{value} AS {column}")
+    out.append('"_digest" AS digest')
+    if table.name == "measures":
+        out.append('"_key" AS record_key')
+    return f"SELECT {', '.join(out)} FROM new_rows"
+
+
+def _versions_sql(table: Table) -> str:
+    """History rows in VERSION_COLUMNS order; parameters: table, valid_from, user, source."""
+    pairs = ", ".join(f"{_sql_text(name)}, \"{name}\"" for name in table.field_names)
+    return (
+        "SELECT $1 AS \"table\", \"_key\" AS key, $2 AS valid_from, NULL::VARCHAR AS valid_to, "
+        f"json_object({pairs})::VARCHAR AS data, '' AS changes, 'false' AS deleted, "
+        "$3::INTEGER AS changed_by_id, $4 AS source FROM new_rows"
+    )
+
+
+def _copy_csv(db_table: str, columns: Sequence[str], rows: pa.Table) -> None:
+    """COPY rows in as CSV: quoted values are text (an empty one too), bare empties are NULL."""
+    cols = ", ".join(_q(c) for c in columns)
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {_q(db_table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for batch in rows.to_batches(max_chunksize=50_000):
+                buffer = io.BytesIO()
+                pa_csv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+
+
+# Tables a large import writes into; their secondary indexes are rebuilt after a bulk load.
+_BULK_TABLES = (*DB_TABLES.values(), VERSION_TABLE)
+BULK_LOAD_MIN_ROWS = 50_000
+
+
+@contextlib.contextmanager
+def bulk_load(new_rows: int, existing_rows: int) -> Iterator[None]:
+    """Drop the secondary indexes for a large load into small tables and build them after.
+
+    Building an index once over a million rows is several times cheaper than updating it a
+    million times. Only on PostgreSQL, only for non-unique indexes (the unique ones keep
+    guarding the keys), and inside the import's transaction: a failed import keeps the
+    indexes. Readers of the registry wait for the import while the indexes are being rebuilt.
+    """
+    if (
+        connection.vendor != "postgresql"
+        or new_rows < BULK_LOAD_MIN_ROWS
+        or new_rows < existing_rows
+    ):
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = ANY(%s) AND NOT x.indisunique AND NOT x.indisprimary",
+            [list(_BULK_TABLES)],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {_q(name)}")
+    yield
+    with connection.cursor() as cursor:
+        # the deferred foreign-key checks of the new rows run now: PostgreSQL does not build
+        # an index on a table with checks pending
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def link_helpers() -> None:
