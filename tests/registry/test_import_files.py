@@ -1,0 +1,100 @@
+"""How import reads files: Arrow's fast reader and the row reader give the same rows and numbers.
+
+A regular CSV file goes through Arrow's reader; a file with a row of too few or too many cells
+goes through the row reader. Blank lines and rows of empty cells are skipped by both, and the
+row numbers in problems stay those a spreadsheet shows.
+"""
+
+import pytest
+
+from fupin.engine.column_batches import raw_batches
+from fupin.engine.standard_format import MEMBERS
+from fupin.engine.tables import DatasetError, open_table
+from fupin.registry.importing import import_dataset
+from fupin.registry.models import Household, Member
+from tests.registry import dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def lines(folder, table="members"):
+    return (folder / f"{table}.csv").read_text("utf-8").splitlines()
+
+
+def rewrite(folder, new_lines, table="members"):
+    (folder / f"{table}.csv").write_text("\n".join(new_lines) + "\n", "utf-8")
+
+
+def batch_rows(folder):
+    reader = open_table(folder, MEMBERS)
+    return [
+        (number, batch.raw_row(i))
+        for batch in raw_batches(reader)
+        for i, number in enumerate(batch.row_numbers)
+    ]
+
+
+class TestReading:
+    def test_blank_lines_and_empty_rows_are_skipped_but_counted(self, tmp_path):
+        folder = dataset.write(tmp_path / "ds")
+        text = lines(folder)
+        width = len(text[0].split(","))
+        rewrite(folder, [text[0], text[1], "", "," * (width - 1), *text[2:]])
+        rows = batch_rows(folder)
+        assert [n for n, _ in rows] == [2, *range(5, 5 + len(text) - 2)]
+        assert import_dataset(folder).ok
+        assert Member.objects.count() == len(text) - 1
+
+    def test_a_problem_after_a_blank_line_names_the_spreadsheet_row(self, tmp_path):
+        data = dataset.rows()
+        data["members"][2]["sex"] = "未知"
+        folder = dataset.write(tmp_path / "ds", data)
+        text = lines(folder)
+        rewrite(folder, [text[0], "", *text[1:]])
+        result = import_dataset(folder)
+        assert not result.committed
+        assert str(result.problems[0]).startswith("members.csv 第5行 “sex”列，值“未知”")
+
+    def test_a_ragged_row_is_read_by_the_row_reader_with_the_same_numbers(self, tmp_path):
+        folder = dataset.write(tmp_path / "ds")
+        text = lines(folder)
+        fast = batch_rows(folder)
+        # a row with stray empty cells at its end: Arrow's reader refuses such a grid
+        rewrite(folder, [text[0], "", *text[1:3], text[3] + ",,", *text[4:]])
+        slow = batch_rows(folder)
+        assert [n for n, _ in slow] == [n + 1 if n > 1 else n for n, _ in fast]
+        assert [cells for _, cells in slow] == [cells for _, cells in fast]
+        assert import_dataset(folder).ok
+
+    def test_the_two_readers_canonicalise_alike(self, tmp_path):
+        """The same data set, once regular and once with a ragged row, gives the same registry."""
+        regular = dataset.write(tmp_path / "a")
+        import_dataset(regular)
+        before = sorted(Member.objects.values_list("id_number", "name", "health", "birth_date"))
+        Member.objects.all().delete()
+        Household.objects.all().delete()
+        irregular = dataset.write(tmp_path / "b")
+        text = lines(irregular)
+        rewrite(irregular, [*text[:-1], text[-1] + ","])
+        assert import_dataset(irregular).ok
+        after = sorted(Member.objects.values_list("id_number", "name", "health", "birth_date"))
+        assert after == before
+
+    def test_a_file_that_is_not_utf8_is_refused_by_name(self, tmp_path):
+        folder = dataset.write(tmp_path / "ds")
+        (folder / "members.csv").write_bytes(
+            (folder / "members.csv").read_text("utf-8").encode("gb18030")
+        )
+        with pytest.raises(DatasetError, match="members.csv：文件不是UTF-8编码"):
+            import_dataset(folder)
+        assert Household.objects.count() == 0
+
+
+def test_only_a_regular_grid_takes_arrows_reader(tmp_path):
+    from fupin.engine.column_batches import _arrow_csv
+
+    folder = dataset.write(tmp_path / "ds")
+    assert _arrow_csv(open_table(folder, MEMBERS)) is not None
+    text = lines(folder)
+    rewrite(folder, [*text[:-1], text[-1] + ","])
+    assert _arrow_csv(open_table(folder, MEMBERS)) is None
