@@ -27,6 +27,14 @@ def household_income(h: Household, members: int) -> dict[str, Decimal | None]:
     return {"total": total, "per_person": per_person}
 
 
+def incidence(poor_people: int, population: int | None) -> float | None:
+    """贫困发生率 in percent (two decimals): poor people (未脱贫 and 返贫 members) over the
+    region's registered rural population; None without a population."""
+    if not population or population <= 0:
+        return None
+    return round(100 * poor_people / population, 2)
+
+
 def region_figures(region: Region) -> dict:
     """Households and people by status, attribute and cause, and the incidence, in a subtree."""
     hh = Household.objects.within(region.code)
@@ -43,7 +51,6 @@ def region_figures(region: Region) -> dict:
     by_cause = Counter(dict(hh.values_list("main_cause").annotate(n=Count("pk")).order_by()))
     poor_people = sum(people[s] for s in POOR_STATUSES)
     population = region.population
-    incidence = round(100 * poor_people / population, 2) if population and population > 0 else None
     return {
         "households": sum(by_status.values()),
         "people": sum(people.values()),
@@ -52,7 +59,7 @@ def region_figures(region: Region) -> dict:
         "by_cause": [(c, by_cause[c]) for c in CAUSES if by_cause[c]],
         "poor_people": poor_people,
         "population": population,
-        "incidence": incidence,
+        "incidence": incidence(poor_people, population),
     }
 
 

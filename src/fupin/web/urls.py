@@ -26,6 +26,7 @@ urlpatterns = [
     path("adjustments/", views.adjustment_list, name="adjustments"),
     path("adjustments/<int:pk>/review/", views.adjustment_review, name="review"),
     path("regions/<str:code>/", views.region_page, name="region"),
+    path("regions/<str:code>/years/", views.region_years, name="region_years"),
     path("regions/<str:code>/register.pdf", views.village_register_pdf, name="register"),
     path("regions/<str:code>/book.pdf", views.township_book_pdf, name="book"),
     path("import/", views.import_page, name="import"),

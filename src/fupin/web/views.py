@@ -214,6 +214,75 @@ def region_page(request, code: str):
     return render(request, "web/region.html", ctx)
 
 
+@access.permission_required("view_figures")
+def region_years(request, code: str):
+    """年度对比: the region's figures per year from the registry history, and its child regions'
+    incidence this year against the year before."""
+    from fupin.web import yearly
+
+    region = access.region_or_404(request.user, code)
+    years = yearly.history_years()
+    table = yearly.years_table(region, years)
+    by_year = {row["year"]: row for row in table}
+    asked = request.GET.get("year", "")
+    selected = int(asked) if asked.isdigit() and int(asked) in by_year else (years or [None])[-1]
+    this = by_year.get(selected) if selected is not None else None
+    last = by_year.get(selected - 1) if selected is not None else None
+    rows = []
+    for row in table:
+        before = by_year.get(row["year"] - 1)
+        rows.append(
+            {
+                **row,
+                "change": yearly.change_in_points(
+                    row["incidence"], before["incidence"] if before else None
+                ),
+            }
+        )
+    comparison = yearly.children_comparison(region, this, last) if this else []
+    chart = {
+        "years": [r["year"] for r in table],
+        "statuses": [
+            {"name": s, "data": [dict((x, n) for x, n, _ in r["by_status"])[s] for r in table]}
+            for s in STATUSES
+        ],
+        "exited": [r["exited"] for r in table],
+        "identified": [r["identified"] for r in table],
+        "incidence": [r["incidence"] for r in table],
+        "children": {
+            "names": [c["region"].name for c in comparison],
+            "codes": [c["region"].code for c in comparison],
+            "this": [c["this"]["incidence"] for c in comparison],
+            "last": [c["last"]["incidence"] if c["last"] else None for c in comparison],
+        },
+        "selected": selected,
+    }
+    ancestors = []
+    parent = region.parent
+    while parent is not None:
+        if access.in_scope(request.user, parent.code):
+            ancestors.insert(0, parent)
+        parent = parent.parent
+    return render(
+        request,
+        "web/years.html",
+        _ctx(
+            request,
+            region=region,
+            ancestors=ancestors,
+            rows=rows,
+            years=years,
+            selected=selected,
+            this=this,
+            last=last,
+            comparison=comparison,
+            chart=chart,
+            start=yearly.history_start(),
+            statuses=STATUSES,
+        ),
+    )
+
+
 def _has_indicators(region: Region) -> bool:
     from fupin.registry.models import VillageIndicator
 
@@ -254,6 +323,10 @@ def _search(request):
         value = request.GET.get(param, "").strip()
         if value:
             qs = qs.filter(**{column: value})
+    for param in ("exit_year", "identified_year"):  # the lists behind the year comparison
+        value = request.GET.get(param, "").strip()
+        if value:
+            qs = qs.filter(**{param: int(value)}) if value.isdigit() else qs.none()
     verdict = request.GET.get("verdict", "").strip()
     criterion = request.GET.get("criterion", "").strip()
     if verdict or criterion:
