@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fupin.assessment import results
@@ -366,3 +367,97 @@ def test_survey_csv_is_utf8_with_the_format_header(client, plan, assessor):
     h1 = next(r for r in rows if r["household_id"] == "H001")
     assert h1["meets_exit_standard"] == "否" and h1["registered"] == "是"
     assert h1["weight"] and h1["stratum"] and h1["cluster"] == VILLAGE_A
+
+
+class TestRatesWithTheRegistry:
+    def test_with_a_snapshot_the_incidence_and_decision_match_fupin_assess_on_it(
+        self, client, plan, assessor, plan_file, tmp_path
+    ):
+        from django.utils import timezone
+
+        from fupin.registry.freezing import freeze
+
+        c = client_for(client, assessor)
+        fill(c, plan)
+        snapshot = freeze(timezone.localdate())
+        site = results.plan_results(plan)
+        assert site.assessment is not None
+        assert snapshot.name in site.data_label
+        incidence = site.assessment.estimates.get("530523000000", "comprehensive_incidence")
+        assert incidence is not None, site.assessment.estimates.notes
+        survey = tmp_path / "survey.csv"
+        survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
+        out = tmp_path / "out"
+        result = fupin(
+            Path(os.environ["FUPIN_HOME"]),
+            "assess",
+            "--survey",
+            str(survey),
+            "--plan",
+            str(plan_file),
+            "--snapshot",
+            snapshot.name,
+            "--out",
+            str(out),
+            "--no-pdf",
+        )
+        assert result.returncode == 0, result.stderr
+        with (out / "rates.csv").open(encoding="utf-8") as handle:
+            cli = {(r["region_code"], r["indicator"]): r for r in csv.DictReader(handle)}
+        row = cli[("530523000000", "comprehensive_incidence")]
+        assert f"{incidence.estimate:.6f}" == row["estimate"]
+        assert f"{incidence.ci_high:.6f}" == row["ci_high"]
+        page = c.get(f"/assessment/plans/{plan.pk}/rates/").content.decode()
+        assert 'data-indicator="comprehensive_incidence"' in page
+        assert f"快照 {snapshot.name}" in page
+
+    def test_the_village_reading_of_the_missed_rate_is_the_one_of_fupin_assess(
+        self, client, plan, assessor, plan_file, tmp_path
+    ):
+        from django.utils import timezone
+
+        from fupin.engine.assessment.decisions import policy_file
+        from fupin.registry.freezing import freeze
+
+        policy = tmp_path / "by-village.yaml"
+        policy.write_text(
+            policy_file("assessment-yunnan-2017")
+            .read_text(encoding="utf-8")
+            .replace("value: sampled_households", "value: village_population"),
+            encoding="utf-8",
+        )
+        plan.policy = str(policy)
+        plan.save()
+        c = client_for(client, assessor)
+        fill(c, plan)
+        snapshot = freeze(timezone.localdate())
+        site = results.plan_results(plan).assessment
+        assert site is not None
+        missed = site.estimates.get("530523000000", "missed_rate")
+        assert missed is not None
+        # 新寨村: population 1200 − 5 registered people, 3 missed found; 大坪村: 900 − 1, with
+        # 1 left out of H003 and 2 found; both villages drawn with certainty
+        assert missed.estimate == pytest.approx((3 + 3) / (1195 + 899))
+        assert "抽中村" in site.estimates.definitions["missed_rate"]
+        survey = tmp_path / "survey.csv"
+        survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
+        out = tmp_path / "out"
+        result = fupin(
+            Path(os.environ["FUPIN_HOME"]),
+            "assess",
+            "--survey",
+            str(survey),
+            "--plan",
+            str(plan_file),
+            "--snapshot",
+            snapshot.name,
+            "--policy",
+            str(policy),
+            "--out",
+            str(out),
+            "--no-pdf",
+        )
+        assert result.returncode == 0, result.stderr
+        with (out / "rates.csv").open(encoding="utf-8") as handle:
+            cli = {(r["region_code"], r["indicator"]): r for r in csv.DictReader(handle)}
+        assert f"{missed.estimate:.6f}" == cli[("530523000000", "missed_rate")]["estimate"]
