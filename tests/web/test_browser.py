@@ -200,3 +200,17 @@ def test_an_import_runs_in_the_background_and_its_progress_bar_reaches_100_perce
     page.click("text=数据导入")
     assert "完成" in page.inner_text("#recent-imports")
     page.context.close()
+
+
+def test_the_year_comparison_draws_its_charts_from_the_home_page(site, browser, tmp_path):
+    year = timezone.localdate().year
+    page = log_in(browser, site, "reviewer")
+    page.click("#years-link")
+    page.wait_for_url(f"{site}/regions/{dataset.COUNTY}/years/")
+    page.wait_for_function("document.querySelectorAll('#chart-years-status canvas').length > 0")
+    page.wait_for_function("document.querySelectorAll('#chart-years-children canvas').length > 0")
+    row = page.inner_text(f"#years-table tr[data-year='{year}']")
+    assert "（今日）" in row and "%" in row
+    assert "龙山镇" in page.inner_text("#children-table")
+    shot(page, "years.png", tmp_path)
+    page.context.close()
