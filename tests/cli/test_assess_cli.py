@@ -335,6 +335,10 @@ class TestAssess:
         }
         assert float(rows["missed_rate"]["estimate"]) == pytest.approx(num / den, abs=1e-6)
         assert "抽中村全部非建档立卡农村人口" in rows["missed_rate"]["definition"]
+        assert "village_population" in (out / "notes.txt").read_text(encoding="utf-8")
+        report = load_workbook(out / "report.xlsx", read_only=True)
+        explained = [str(r[0]) for r in report["口径说明"].iter_rows(values_only=True) if r[0]]
+        assert any("village_population" in line for line in explained)
         assert "comprehensive_incidence" in rows
         # the household reading of the same survey is another number, and says so
         default = {
