@@ -196,6 +196,22 @@ def test_a_running_job_is_shown_when_the_user_comes_back_to_the_import_page(clie
     assert f'data-status="/import/jobs/{job.pk}/status/"' in text
 
 
+def test_no_check_or_second_import_starts_while_an_import_is_running(client, registry, tmp_path):
+    admin = county_admin()
+    c = client_for(client, admin)
+    folder = dataset.write(tmp_path / "good", county_a_rows())
+    token = token_of(upload(c, folder))
+    jobs._live[-1] = {"state": "写入中", "phase": "写入数据库", "done": 1, "total": 2}
+    try:
+        refused = c.post("/import/", {"step": "import", "token": token}, follow=True)
+        assert "已有一个导入正在进行" in refused.content.decode()
+        assert upload(c, folder).status_code == 302  # back to the import page, with why
+        assert "请等它完成后再检查" in c.get("/import/").content.decode()
+    finally:
+        jobs._live.pop(-1)
+    assert not ImportJob.objects.exists()
+
+
 def test_a_job_cut_off_by_a_restart_is_shown_as_failed(client, registry):
     admin = county_admin()
     job = ImportJob.objects.create(

@@ -171,3 +171,11 @@ class TestYearPage:
     def test_an_anonymous_visitor_is_sent_to_log_in(self, client, history):
         answer = client.get(f"/regions/{TOWN}/years/")
         assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+
+    def test_a_villages_page_has_its_years_and_no_child_regions(self, client, history):
+        leader = create_user("county_leader", PASSWORD, "领导", dataset.COUNTY)
+        text = client_for(client, leader).get(f"/regions/{dataset.VILLAGE_B}/years/").content
+        page = text.decode()
+        row_2019 = page.split('<tr data-year="2019">')[1].split("</tr>")[0]
+        assert "0.33%" in row_2019 and "+0.22 个百分点" in row_2019  # 1/900 → 3/900
+        assert 'id="children-table"' not in page

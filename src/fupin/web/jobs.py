@@ -84,6 +84,12 @@ def _settle(job: ImportJob) -> ImportJob:
     return job
 
 
+def busy() -> bool:
+    """Whether an import is running in this process (one at a time: see start)."""
+    with _lock:
+        return bool(_live)
+
+
 # ---- starting and running ----------------------------------------------------------------------
 
 

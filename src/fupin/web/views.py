@@ -869,6 +869,8 @@ def import_page(request):
                 _no_session_write(request)
                 job = jobs.start(request, request.POST.get("token", ""))
                 return redirect("web:import_job", pk=job.pk)
+            if jobs.busy():  # the check writes and rolls back: it would wait for the import
+                raise jobs.JobRefused("有一个导入正在进行，请等它完成后再检查")
             token, path = uploads.save_upload(request.FILES.getlist("files"))
             outside = uploads.scope_problems(request.user, path)
             if outside:
