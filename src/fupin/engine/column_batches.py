@@ -29,6 +29,15 @@ from fupin.engine.values import Canonicaliser, CellError, clean
 
 BATCH_ROWS = 100_000
 
+# Cell texts that are already in canonical form (what format_value would write back), by
+# field type: most amounts, counts and years in a real file are, and need no parse at all.
+_ALREADY_CANONICAL = {
+    "money": r"^(0|[1-9][0-9]{0,14})(\.[0-9]?[1-9])?$",
+    "decimal": r"^(0|[1-9][0-9]{0,14})(\.[0-9]{0,5}[1-9])?$",
+    "int": r"^(0|[1-9][0-9]{0,14})$",
+    "year": r"^(198[0-9]|199[0-9]|20[0-9][0-9]|2100)$",
+}
+
 
 @dataclass
 class RawBatch:
@@ -187,6 +196,12 @@ class ColumnCanonicaliser:
             else:
                 get = step.answers.get
                 stripped = [get(u) for u in uniques]
+                pattern = _ALREADY_CANONICAL.get(f.type)
+                if pattern is not None:
+                    plain = pc.match_substring_regex(encoded.dictionary, pattern).to_pylist()
+                    stripped = [
+                        u if p else v for u, v, p in zip(uniques, stripped, plain, strict=True)
+                    ]
                 ok = [type(v) is str for v in stripped]  # noqa: E721
             answers, unique_failures = self._answers(f, step, uniques, ok, stripped)
             canonical = pa.array(answers, pa.string()).take(encoded.indices)
