@@ -336,6 +336,24 @@ class TestAssess:
         assert float(rows["missed_rate"]["estimate"]) == pytest.approx(num / den, abs=1e-6)
         assert "抽中村全部非建档立卡农村人口" in rows["missed_rate"]["definition"]
         assert "village_population" in (out / "notes.txt").read_text(encoding="utf-8")
+        # without registry data the village reading cannot be computed, and the output says so
+        bare = fupin(
+            root,
+            "assess",
+            "--survey",
+            str(assessed["filled"]),
+            "--plan",
+            str(assessed["plan"]),
+            "--policy",
+            str(policy),
+            "--out",
+            str(root / "by-village-bare"),
+            "--no-pdf",
+        )
+        assert bare.returncode == 0, bare.stderr
+        assert "漏评率" in bare.stdout and "未计算" in bare.stdout
+        left = {r["indicator"] for r in read_csv(root / "by-village-bare" / "rates.csv")}
+        assert "missed_rate" not in left and "wrong_exit_rate" in left
         report = load_workbook(out / "report.xlsx", read_only=True)
         explained = [str(r[0]) for r in report["口径说明"].iter_rows(values_only=True) if r[0]]
         assert any("village_population" in line for line in explained)
