@@ -76,3 +76,13 @@ def test_a_bulk_load_with_kept_valid_rows_drops_the_rejected_households(tmp_path
     assert not Household.objects.filter(household_id="H003").exists()
     assert not Member.objects.filter(household_id="H003").exists()
     assert Household.objects.count() == len(data["households"]) - 1
+
+
+def test_a_failure_while_writing_in_the_background_rolls_everything_back(tmp_path, monkeypatch):
+    def broken(self, raw_connection, table, rows):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(writing.RegistryWriter, "copy_columns", broken)
+    with pytest.raises(RuntimeError, match="磁盘已满"):
+        import_dataset(dataset.write(tmp_path / "ds"))
+    assert Household.objects.count() == 0 and RecordVersion.objects.count() == 0

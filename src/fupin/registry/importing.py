@@ -38,7 +38,7 @@ from fupin.registry.canonical import (
     measure_key,
 )
 from fupin.registry.models import ImportRun
-from fupin.registry.writing import RegistryWriter, bulk_load, link_helpers
+from fupin.registry.writing import BackgroundCopy, RegistryWriter, bulk_load, link_helpers
 
 OUTCOMES = ("added", "updated", "unchanged", "rejected", "removed")
 OUTCOME_LABELS = {
@@ -144,6 +144,7 @@ class _Importer:
         self.households_in_db: set[str] = set()  # found in the registry, not in the data set
         self.looked_up: set[str] = set()  # households already looked for in the registry
         self.existing_rows: dict[str, int] = {}  # rows in the registry before the import
+        self.copy: BackgroundCopy | None = None  # writes new rows while the check goes on
 
     # ---- pass 1 -------------------------------------------------------------------------
 
@@ -159,13 +160,16 @@ class _Importer:
                 )
             self.pending[table.name] = _Pending(table, tempfile.TemporaryFile())
             self.result.counts[table.name] = Counter({o: 0 for o in OUTCOMES})
+            self._database()
             existing = _existing_digests(table)
             self.existing_rows[table.name] = len(existing)
             if table is MEASURES:
                 self.existing_measure_keys = list(existing)
             self._check_table(reader, existing)
             if table is REGIONS:
+                self._database()
                 self._check_parents(reader)
+        self._database()
         if not self.readers:
             raise DatasetError(
                 f"{self.path}：没有找到任何标准格式的表（regions、households、members、measures、villages）"
@@ -236,7 +240,15 @@ class _Importer:
                 keep.append(i)
                 kept_keys.append(key)
                 outcomes.append("added" if old is None else "updated")
-            pending.add(_with_outcomes(batch, keep, kept_keys, row_digests, outcomes))
+            rows = _with_outcomes(batch, keep, kept_keys, row_digests, outcomes)
+            pending.add(rows)
+            if self.copy is not None and not self.result.problems:
+                self.copy.put(table, rows.filter(pc.equal(rows.column("_outcome"), "added")))
+
+    def _database(self) -> None:
+        """Before the check itself asks the database: the rows being written must be in."""
+        if self.copy is not None:
+            self.copy.drain()
 
     def _look_up_households(self, households: list[str]) -> None:
         """Which of the households a batch refers to, not in the data set, are in the registry."""
@@ -245,6 +257,7 @@ class _Importer:
             return
         from fupin.registry.models import Household
 
+        self._database()
         wanted = sorted(unknown)
         for start in range(0, len(wanted), 1000):
             chunk = wanted[start : start + 1000]
@@ -377,6 +390,7 @@ class _Importer:
             return True
         from fupin.registry.models import Region
 
+        self._database()
         if Region.objects.filter(code=code).exists():
             self.region_codes.add(code)
             return True
@@ -422,41 +436,39 @@ class _Importer:
 
     # ---- pass 2 -------------------------------------------------------------------------
 
-    def write(self, *, user_id: int | None, now: dt.datetime) -> None:
-        writer = RegistryWriter(now=now, user_id=user_id, source=f"导入 {self.path.name}")
+    def write(self, writer: RegistryWriter, *, streamed: bool) -> None:
+        """Pass 2, inside the caller's transaction; streamed: the new rows are in already."""
         bar = self._write_bar()
         total = sum(p.written for p in self.pending.values())
-        added = sum(p.added for p in self.pending.values())
         written = 0
-        with transaction.atomic(), bulk_load(added, sum(self.existing_rows.values())):
-            for table in TABLES:
-                pending = self.pending.get(table.name)
-                if pending is None:
-                    continue
-                counts = self.result.counts[table.name]
-                for chunk in pending.chunks():
-                    chunk = self._without_rejected(table, chunk, counts)
-                    outcome = chunk.column("_outcome")
-                    new = chunk.filter(pc.equal(outcome, "added"))
-                    changed = chunk.filter(pc.equal(outcome, "updated"))
+        for table in TABLES:
+            pending = self.pending.get(table.name)
+            if pending is None:
+                continue
+            counts = self.result.counts[table.name]
+            for chunk in pending.chunks():
+                chunk = self._without_rejected(table, chunk, counts)
+                outcome = chunk.column("_outcome")
+                new = chunk.filter(pc.equal(outcome, "added"))
+                changed = chunk.filter(pc.equal(outcome, "updated"))
+                if not streamed:
                     writer.add_columns(table, new)
-                    writer.update(table, _items(table, changed))
-                    counts["added"] += new.num_rows
-                    counts["updated"] += changed.num_rows
-                    written += chunk.num_rows
-                    if bar is not None:
-                        bar.update(chunk.num_rows)
-                    if self.on_progress is not None:
-                        self.on_progress("写入数据库", written, total)
-                if table is MEASURES:
-                    removed = self._removed_measures()
-                    writer.delete(MEASURES, removed)
-                    counts["removed"] += len(removed)
-            if "households" in self.pending:
-                link_helpers()
+                writer.update(table, _items(table, changed))
+                counts["added"] += new.num_rows
+                counts["updated"] += changed.num_rows
+                written += chunk.num_rows
+                if bar is not None:
+                    bar.update(chunk.num_rows)
+                if self.on_progress is not None:
+                    self.on_progress("写入数据库", written, total)
+            if table is MEASURES:
+                removed = self._removed_measures()
+                writer.delete(MEASURES, removed)
+                counts["removed"] += len(removed)
+        if "households" in self.pending:
+            link_helpers()
         if bar is not None:
             bar.close()
-        self.result.committed = True
 
     def _write_bar(self):  # type: ignore[no-untyped-def]
         if not self.progress:
@@ -568,6 +580,14 @@ def _count_rows(path: Path, reader: TableReader) -> int | None:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
 
 
+class _Refused(Exception):
+    """Problems found and keep_valid not asked: the transaction is rolled back."""
+
+
+class _Unstream(Exception):
+    """Problems found after new rows were streamed: undo them and write row set by row set."""
+
+
 def import_dataset(
     path: Path,
     *,
@@ -581,23 +601,69 @@ def import_dataset(
     """Import a data set; all or nothing unless keep_valid. See the module docstring.
 
     progress draws tqdm bars on the terminal; on_progress reports the same to a caller.
+
+    On PostgreSQL the new rows of a clean data set are written while the check goes on (see
+    BackgroundCopy), inside the one transaction: when the check finds a problem, they are
+    rolled back, and the import is either refused or, with keep_valid, written afresh from
+    the checked rows.
     """
     path = Path(path)
     importer = _Importer(path, keep_valid=keep_valid, progress=progress, on_progress=on_progress)
     run = ImportRun.objects.create(source=str(path), user_id=user_id)
-    importer.check()
+    now = _effective_time(effective)
+    writer = RegistryWriter(now=now, user_id=user_id, source=f"导入 {path.name}")
     result = importer.result
+    try:
+        with transaction.atomic(), bulk_load(*_expected_rows(path)):
+            streamed = False
+            if connection.vendor == "postgresql":
+                try:
+                    with transaction.atomic():
+                        importer.copy = BackgroundCopy(writer)
+                        try:
+                            importer.check()
+                        finally:
+                            importer.copy.close()
+                            importer.copy = None
+                        if result.problems:
+                            raise _Unstream
+                    streamed = True
+                except _Unstream:
+                    pass
+            else:
+                importer.check()
+            if result.problems and not keep_valid:
+                raise _Refused
+            importer.write(writer, streamed=streamed)
+            result.committed = True
+    except _Refused:
+        pass
     if result.problems and rejects_dir is not None:
         importer.write_rejects(rejects_dir)
-    if not result.problems or keep_valid:
-        now = _effective_time(effective)
-        importer.write(user_id=user_id, now=now)
     run.finished_at = timezone.now()
     run.counts = {t: dict(c) for t, c in result.counts.items()}
     run.problems = len(result.problems)
     run.committed = result.committed
     run.save()
     return result
+
+
+def _expected_rows(path: Path) -> tuple[int, int]:
+    """Rows the data set holds and rows the registry holds, for bulk_load's choice."""
+    in_file = 0
+    for table in TABLES:
+        reader = open_table(path, table) if path.is_dir() else None
+        if reader is not None:
+            in_file += _count_rows(path, reader) or 0
+            reader.close()
+    if not in_file:
+        return 0, 0
+    with connection.cursor() as cursor:
+        in_registry = 0
+        for db_table in DB_TABLES.values():
+            cursor.execute(f"SELECT count(*) FROM {db_table}")
+            in_registry += cursor.fetchone()[0]
+    return in_file, in_registry
 
 
 def _effective_time(effective: dt.date | None) -> dt.datetime:

@@ -11,9 +11,12 @@ import contextlib
 import datetime as dt
 import io
 import json
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 import duckdb
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import connection
@@ -108,17 +111,22 @@ class RegistryWriter:
             row_digests = rows.column("_digest").to_pylist()
             self.add(table, list(zip(keys, fields, row_digests, strict=True)))
             return
+        connection.ensure_connection()
+        self.copy_columns(connection.connection, table, rows)
+
+    def copy_columns(self, raw_connection: psycopg.Connection, table: Table, rows: pa.Table) -> None:
+        """add_columns on PostgreSQL, on the driver's connection (BackgroundCopy's thread)."""
         con = duckdb.connect()
         try:
             con.register("new_rows", rows)
             current = con.sql(_current_sql(table)).to_arrow_table()
-            _copy_csv(DB_TABLES[table.name], self._columns(table), current)
+            _copy_csv(raw_connection, DB_TABLES[table.name], self._columns(table), current)
             del current
             versions = con.sql(
                 _versions_sql(table),
                 params=[table.name, self.now.isoformat(), self.user_id, self.source],
             ).to_arrow_table()
-            _copy_csv(VERSION_TABLE, VERSION_COLUMNS, versions)
+            _copy_csv(raw_connection, VERSION_TABLE, VERSION_COLUMNS, versions)
         finally:
             con.close()
 
@@ -233,17 +241,69 @@ def _versions_sql(table: Table) -> str:
     )
 
 
-def _copy_csv(db_table: str, columns: Sequence[str], rows: pa.Table) -> None:
+def _copy_csv(
+    raw_connection: psycopg.Connection, db_table: str, columns: Sequence[str], rows: pa.Table
+) -> None:
     """COPY rows in as CSV: quoted values are text (an empty one too), bare empties are NULL."""
     cols = ", ".join(_q(c) for c in columns)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {_q(db_table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
-            for batch in rows.to_batches(max_chunksize=50_000):
-                buffer = io.BytesIO()
-                pa_csv.write_csv(batch, buffer, options)
-                copy.write(buffer.getbuffer())
+    sql = f"COPY {_q(db_table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
+    with raw_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for batch in rows.to_batches(max_chunksize=50_000):
+            buffer = io.BytesIO()
+            pa_csv.write_csv(batch, buffer, options)
+            copy.write(buffer.getbuffer())
+
+
+class BackgroundCopy:
+    """New rows written by a thread while the import goes on checking the next batch.
+
+    On a two-core machine the check pass (Python) and PostgreSQL's work on the rows already
+    checked then run at the same time. The thread uses the same driver connection, so the rows
+    are in the import's transaction; the caller must call drain() before it uses the database
+    itself, and close() before the transaction ends.
+    """
+
+    def __init__(self, writer: RegistryWriter) -> None:
+        connection.ensure_connection()
+        self.raw_connection = connection.connection
+        self.writer = writer
+        self.queue: queue.Queue[tuple[Table, pa.Table] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="fupin-copy", daemon=True)
+        self.thread.start()
+
+    def put(self, table: Table, rows: pa.Table) -> None:
+        self._raise()
+        if rows.num_rows:
+            self.queue.put((table, rows))
+
+    def drain(self) -> None:
+        self.queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:
+                    self.writer.copy_columns(self.raw_connection, *item)
+            except BaseException as exc:  # handed to the importer's thread by _raise
+                self.error = exc
+            finally:
+                self.queue.task_done()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 # Tables a large import writes into; their secondary indexes are rebuilt after a bulk load.
@@ -310,11 +370,17 @@ def link_helpers() -> None:
             "WHERE h.helper_name <> '' AND NOT EXISTS (SELECT 1 FROM registry_helper x "
             "WHERE x.name = h.helper_name AND x.phone = h.helper_phone AND x.unit = h.helper_unit)"
         )
+        # one join, and only the households whose link changes: a first load of a million
+        # households must not rewrite each row with a look-up of its own
         cursor.execute(
-            "UPDATE registry_household SET helper_id = (SELECT x.id FROM registry_helper x "
+            "UPDATE registry_household SET helper_id = x.id FROM registry_helper x "
             "WHERE x.name = registry_household.helper_name "
             "AND x.phone = registry_household.helper_phone "
-            "AND x.unit = registry_household.helper_unit) "
-            "WHERE helper_name <> ''"
+            "AND x.unit = registry_household.helper_unit "
+            "AND registry_household.helper_name <> '' "
+            "AND registry_household.helper_id IS DISTINCT FROM x.id"
         )
-        cursor.execute("UPDATE registry_household SET helper_id = NULL WHERE helper_name = ''")
+        cursor.execute(
+            "UPDATE registry_household SET helper_id = NULL "
+            "WHERE helper_name = '' AND helper_id IS NOT NULL"
+        )
