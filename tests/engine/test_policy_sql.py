@@ -136,3 +136,37 @@ def test_list_membership_matches_whole_items_only(value: str | None, expected: b
         f"SELECT {sql} FROM (SELECT '缺资金' AS main_cause, ?::VARCHAR AS other_causes)", [value]
     ).fetchall()
     assert result is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "arrow_type", "text"),
+    [
+        (2950, "float64", "2,950"),
+        (2950.5, "float64", "2,950.50"),
+        (1234567.891, "float64", "1,234,567.89"),
+        (200.125, "float64", "200.13"),  # half away from zero, as DuckDB's ROUND
+        (-1234.565, "float64", "-1,234.57"),
+        (-0.004, "float64", "0"),  # not '-0'
+        (0.995, "float64", "1"),
+        (None, "float64", "空"),
+        (12542, "decimal", "12,542"),
+        (694.5, "decimal", "694.50"),
+        (3, "int64", "3"),
+        (12000, "int64", "12,000"),
+    ],
+)
+def test_gap_sentences_write_numbers_with_separators_and_cents(
+    value: float | None, arrow_type: str, text: str
+) -> None:
+    """The number in a gap sentence: 2,950 or 2,950.50, rounded to cents; 空 when missing."""
+    import pyarrow as pa
+
+    from fupin.engine.exit_evaluation import _format_column
+
+    types = {"float64": pa.float64(), "decimal": pa.decimal128(18, 2), "int64": pa.int64()}
+    table = pa.table({"v": pa.array([value], pa.float64()).cast(types[arrow_type])})
+    sql = _format_column("v", types[arrow_type]).sql(dialect="duckdb")
+    con = duckdb.connect()
+    con.register("t", table)
+    [(result,)] = con.execute(f"SELECT {sql} FROM t").fetchall()
+    assert result == text

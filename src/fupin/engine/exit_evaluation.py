@@ -253,22 +253,21 @@ def _format_column(name: str, arrow_type: pa.DataType) -> exp.Expr:
         # a count: no rounding, no test for a fraction (as format_number writes an int)
         text = exp.Anonymous(this="format", expressions=[exp.Literal.string("{:,}"), column])
     elif pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
-        rounded = exp.Round(
-            this=exp.Cast(this=column, to=exp.DataType.build("DOUBLE")),
-            decimals=exp.Literal.number(2),
+        # rounded half away from zero to cents, then written with two decimals, and '.00'
+        # dropped (the only '.' of the text): 2950 -> '2,950', 2950.5 -> '2,950.50'; + 0.0
+        # turns -0.0 into 0.0 ('0', not '-0'). The value is named once: DuckDB hoists a
+        # repeated sub-expression out of the CASE that limits the sentences to the failing
+        # rows, and computes it for every row.
+        double = exp.DataType.build("DOUBLE")
+        rounded = exp.Add(
+            this=exp.Round(this=exp.Cast(this=column, to=double), decimals=exp.Literal.number(2)),
+            expression=exp.Cast(this=exp.Literal.number(0), to=double.copy()),
         )
-        whole = exp.Anonymous(
-            this="format",
-            expressions=[
-                exp.Literal.string("{:,}"),
-                exp.Cast(this=rounded, to=exp.DataType.build("BIGINT")),
-            ],
+        fixed = exp.Anonymous(this="format", expressions=[exp.Literal.string("{:,.2f}"), rounded])
+        text = exp.Anonymous(
+            this="replace",
+            expressions=[fixed, exp.Literal.string(".00"), exp.Literal.string("")],
         )
-        fraction = exp.Anonymous(
-            this="format", expressions=[exp.Literal.string("{:,.2f}"), rounded.copy()]
-        )
-        integral = exp.EQ(this=rounded.copy(), expression=exp.Round(this=rounded.copy()))
-        text = exp.Case().when(integral, whole).else_(fraction)
     else:
         text = exp.Cast(this=column, to=exp.DataType.build("VARCHAR"))
     return exp.Coalesce(this=text, expressions=[exp.Literal.string("空")])
