@@ -277,16 +277,25 @@ def _gap_sentence(c: CompiledCriterion, schema: pa.Schema) -> exp.Expr:
     crit = c.criterion
     if not c.gap_parts:
         return exp.Literal.string(f"未达到：{crit.name}")
-    pieces: list[exp.Expr] = []
+    # text and constants run together into one literal: fewer pieces to join per failing row
+    pieces: list[exp.Expr | str] = []
     for k, part in enumerate(c.gap_parts):
         if isinstance(part, str):
-            pieces.append(exp.Literal.string(part))
+            text = part
         elif isinstance(part, exp.Literal | exp.Neg | exp.Boolean):
-            pieces.append(exp.Literal.string(_format_constant(part)))
+            text = _format_constant(part)
         else:
             name = f"g_{crit.id}_{k}"
             pieces.append(_format_column(name, schema.field(name).type))
-    return exp.Concat(expressions=pieces, safe=True, coalesce=True)
+            continue
+        if pieces and isinstance(pieces[-1], str):
+            pieces[-1] += text
+        else:
+            pieces.append(text)
+    exprs = [exp.Literal.string(p) if isinstance(p, str) else p for p in pieces]
+    if len(exprs) == 1:
+        return exprs[0]
+    return exp.Concat(expressions=exprs, safe=True, coalesce=True)
 
 
 def render_gaps(

@@ -265,8 +265,8 @@ def _verdict_columns(compiled: Sequence[CompiledCriterion]) -> list[exp.Expr]:
             (all_true, exp.Literal.string(VERDICT_PASSED)),
             default=exp.Literal.string(VERDICT_UNKNOWN),
         )
-        failed = _case((any_false.copy(), ids("failed")), default=exp.Literal.string(""))
-        unknown = _case((any_unknown, ids("unknown")), default=exp.Literal.string(""))
+        failed: exp.Expr = _case((any_false.copy(), ids("failed")), default=exp.Literal.string(""))
+        unknown: exp.Expr = _case((any_unknown, ids("unknown")), default=exp.Literal.string(""))
     else:
         passed, verdict = exp.true(), exp.Literal.string(VERDICT_PASSED)
         failed = unknown = exp.Literal.string("")
