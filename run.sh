@@ -9,8 +9,11 @@ VENV=${FUPIN_VENV:-.venv}
 PY=${PYTHON:-python3}
 
 install_system_packages() {
-    # Chinese fonts for PDFs, Chromium for the browser tests, poppler for PDF checks, Java for Spark.
-    local want=(fonts-noto-cjk chromium chromium-driver poppler-utils default-jre-headless)
+    # Chinese fonts: fonts-wqy-zenhei is the TrueType font every PDF embeds (reportlab cannot
+    # embed Noto CJK), fonts-noto-cjk is for the browser. Chromium for the browser tests,
+    # poppler for PDF checks (poppler-data: CJK encodings for PDFs made elsewhere), Java for Spark.
+    local want=(fonts-wqy-zenhei fonts-noto-cjk chromium chromium-driver poppler-utils poppler-data
+        default-jre-headless)
     local missing=()
     for p in "${want[@]}"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

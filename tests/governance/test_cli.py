@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 
-def fupin(home, *args, check=True):
-    env = {**os.environ, "FUPIN_HOME": str(home)}
+def fupin(home, *args, check=True, **environ):
+    env = {**os.environ, "FUPIN_HOME": str(home), **environ}
     env.pop("FUPIN_DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "-m", "fupin", *args], env=env, capture_output=True, text=True, timeout=300
@@ -106,6 +106,25 @@ class TestGovernanceCommands:
         assert "2017年11月" in result.stdout
         assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
         assert load_workbook(tmp_path / "c.xlsx")["通报"]["A1"].value.endswith("进展通报")
+
+    def test_a_pdf_without_an_embeddable_chinese_font_is_a_chinese_error_not_a_traceback(
+        self, home, tmp_path
+    ):
+        result = fupin(
+            home,
+            "circular",
+            "--month",
+            "2017-11",
+            "--region",
+            "360000000000",
+            "--pdf",
+            str(tmp_path / "c.pdf"),
+            check=False,
+            FUPIN_PDF_FONT=str(tmp_path / "没有这个字体.ttf"),
+        )
+        assert result.returncode == 1
+        assert "错误：环境变量 FUPIN_PDF_FONT 指定的字体文件不存在" in result.stderr
+        assert "Traceback" not in result.stderr and not (tmp_path / "c.pdf").exists()
 
     def test_provincial_verification_stops_a_county_above_2_percent_from_a_summary_file(
         self, home, tmp_path

@@ -1,23 +1,11 @@
-"""PDF printouts carry their Chinese text in the text layer, and render to an image."""
+"""PDF printouts carry their Chinese text in the text layer, embed their font, and render."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import pytest
-
+from tests.pdfs import assert_fonts_embedded, needs_poppler, pdf_text
 from tests.web.conftest import client_for
-
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
-)
-
-
-def pdf_text(path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
 
 
 @needs_poppler
@@ -27,6 +15,7 @@ def test_the_help_card_shows_household_members_helper_and_measures_in_chinese(
     response = client_for(client, reviewer).get("/households/H001/helpcard.pdf")
     pdf = tmp_path / "card.pdf"
     pdf.write_bytes(response.content)
+    assert_fonts_embedded(pdf)  # readable on a machine without Chinese fonts
     text = pdf_text(pdf)
     for expected in (
         "帮扶明白卡",
@@ -57,9 +46,11 @@ def test_the_village_register_and_township_book_list_their_rows(client, reviewer
     c = client_for(client, reviewer)
     register = tmp_path / "register.pdf"
     register.write_bytes(c.get("/regions/530523100001/register.pdf").content)
+    assert_fonts_embedded(register)
     text = pdf_text(register)
     assert "村有册" in text and "H001" in text and "王丽" in text and "H003" not in text
     book = tmp_path / "book.pdf"
     book.write_bytes(c.get("/regions/530523100000/book.pdf").content)
+    assert_fonts_embedded(book)
     text = pdf_text(book)
     assert "乡有簿" in text and "新寨村" in text and "大坪村" in text and "合计" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from fupin import __version__
@@ -50,4 +52,14 @@ _register()
 
 
 def main() -> None:
-    cli(prog_name="fupin")
+    try:
+        cli(prog_name="fupin")
+    except Exception as exc:
+        # A machine without an embeddable Chinese font is a set-up problem, not a bug: say
+        # which package to install instead of printing a traceback. The PDF module is only
+        # looked up, never imported here, so commands that make no PDF stay light.
+        reports_pdf = sys.modules.get("fupin.reports.pdf")
+        if reports_pdf is None or not isinstance(exc, reports_pdf.FontMissing):
+            raise
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)

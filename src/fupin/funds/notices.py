@@ -7,7 +7,6 @@ project arrangements and fund use) and nothing personal beyond names with masked
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -172,49 +171,20 @@ def public_content(village_code: str, fund_year: int) -> NoticeContent:
 
 
 def notice_pdf(content: NoticeContent) -> bytes:
-    """The printable notice; uses the shared Chinese PDF helper when it is installed."""
+    """The printable notice, through the shared Chinese PDF helper (its font is embedded)."""
+    from fupin.reports import pdf
+
     published = (
         "、".join(f"{n.title}（{n.published_on.isoformat()}）" for n in content.notices)
         or "尚未发布"
     )
     subtitle = f"{content.region.name}（{content.region.code}） 已发布：{published}"
-    try:
-        from fupin.reports import pdf
-    except ImportError:
-        return _plain_pdf(content, subtitle)
-    blocks: list[object] = [pdf.Paragraph(content.intro)]
+    blocks: list[pdf.Block] = [pdf.Paragraph(content.intro)]
     for s in content.sections:
         blocks.append(pdf.Heading(s.heading))
-        blocks.append(pdf.Table(s.header, s.rows or [["（无）"] + [""] * (len(s.header) - 1)]))  # type: ignore[arg-type]
+        none: list[object] = ["（无）", *([""] * (len(s.header) - 1))]
+        rows: list[list[object]] = [list(row) for row in s.rows] or [none]
+        blocks.append(pdf.Table(s.header, rows))
         if s.note:
             blocks.append(pdf.Paragraph(s.note))
-    return pdf.pdf_bytes(content.title, blocks, subtitle=subtitle, wide=True)  # type: ignore[arg-type]
-
-
-def _plain_pdf(content: NoticeContent, subtitle: str) -> bytes:
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    body = ParagraphStyle("b", fontName="STSong-Light", fontSize=10, leading=15, wordWrap="CJK")
-    title = ParagraphStyle("t", parent=body, fontSize=16, leading=24, alignment=1)
-    story: list[object] = [
-        Paragraph(content.title, title),
-        Paragraph(subtitle, body),
-        Paragraph(content.intro, body),
-    ]
-    for s in content.sections:
-        story.append(Paragraph(s.heading, body))
-        table = Table(
-            [[Paragraph(c, body) for c in row] for row in [s.header, *s.rows]], repeatRows=1
-        )
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "#888888")]))
-        story.append(table)
-        if s.note:
-            story.append(Paragraph(s.note, body))
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=landscape(A4), title=content.title).build(story)
-    return buffer.getvalue()
+    return pdf.pdf_bytes(content.title, blocks, subtitle=subtitle, wide=True)

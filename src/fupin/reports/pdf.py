@@ -1,10 +1,13 @@
 """Chinese PDF documents (circulars, ledgers, cards): a title, headings, paragraphs and tables.
 
-Framework-free. Fonts: a TrueType CJK font when one is installed (FUPIN_PDF_FONT names a .ttf
-or .ttc file, optionally `path#index`); the Noto CJK collections of the Debian package
-fonts-noto-cjk are tried too, but they carry PostScript (CFF) outlines that reportlab cannot
-embed, so on most machines the document falls back to reportlab's built-in CID font
-STSong-Light (Adobe-GB1), which every PDF reader renders in Chinese without embedding.
+Framework-free. Every document embeds (a subset of) a TrueType CJK font, so its Chinese shows
+and its text layer can be read (pdftotext, search, copy) on any machine, whatever fonts the
+reader has. The font is the first of FUPIN_PDF_FONT (a .ttf or .ttc file, optionally
+`path#index`) and the known paths in FONT_CANDIDATES that exists; the Debian package
+fonts-wqy-zenhei, installed by run.sh, provides one. Not used on purpose: the Noto CJK fonts
+of fonts-noto-cjk (PostScript/CFF outlines, which reportlab cannot embed) and reportlab's
+built-in CID font STSong-Light (never embedded: without the reader's own Adobe-GB1 resources,
+e.g. poppler-data, its text extracts as nothing and may render as boxes).
 
     write_pdf("通报.pdf", "2018年5月整改进展通报", [
         Heading("一、总体情况"),
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -29,7 +32,6 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
     LongTable,
@@ -40,14 +42,17 @@ from reportlab.platypus import (
     Paragraph as RLParagraph,
 )
 
-FALLBACK_FONT = "STSong-Light"
-CANDIDATES = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # index 2 = SC
-    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+# TrueType CJK fonts reportlab can embed, with the Debian package that installs each.
+FONT_CANDIDATES: tuple[tuple[str, int, str], ...] = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, "fonts-wqy-zenhei"),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, "fonts-wqy-microhei"),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0, "fonts-arphic-uming"),
+    ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0, "fonts-arphic-ukai"),
 )
+
+
+class FontMissing(RuntimeError):
+    """No embeddable Chinese font on this machine (缺少可嵌入的中文字体)."""
 
 
 @dataclass(frozen=True)
@@ -71,32 +76,57 @@ class Table:
 Block = Heading | Paragraph | Table
 
 
-@dataclass
-class _Fonts:
-    name: str
-    embedded: bool
-    tried: list[str] = field(default_factory=list)
+def _register(path: str, index: int) -> str:
+    # one name per file and face: reportlab keeps the first font registered under a name
+    name = f"FupinCJK-{Path(path).stem}-{index}"
+    pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
+    return name
+
+
+def _font_from_environment(value: str) -> str:
+    """FUPIN_PDF_FONT=path[#index]: the operator's choice is used or refused, never skipped."""
+    path, _, index = value.partition("#")
+    if index and not index.isdigit():
+        raise FontMissing(
+            f"环境变量 FUPIN_PDF_FONT 的值“{value}”无效：应为 .ttf/.ttc 字体文件路径，"
+            "可带“#序号”指定 .ttc 中的第几个字体，如 /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#0"
+        )
+    if not Path(path).is_file():
+        raise FontMissing(f"环境变量 FUPIN_PDF_FONT 指定的字体文件不存在：{path}")
+    try:
+        return _register(path, int(index or 0))
+    except (TTFError, OSError) as exc:
+        raise FontMissing(
+            f"环境变量 FUPIN_PDF_FONT 指定的字体 {path} 无法嵌入 PDF（需要 TrueType 轮廓的 "
+            f".ttf/.ttc，Noto CJK 等 OpenType/CFF 字体不行）：{exc}"
+        ) from exc
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> _Fonts:
-    """Register and return the CJK font used for every document (see the module docstring)."""
-    tried: list[str] = []
-    candidates = list(CANDIDATES)
+def cjk_font() -> str:
+    """Register the embeddable CJK font once and return its reportlab name (see the module docstring).
+
+    Raises FontMissing, in Chinese, naming the package to install, when no font is found; the
+    failure is not cached, so installing the font fixes a running server.
+    """
     env = os.environ.get("FUPIN_PDF_FONT", "").strip()
     if env:
-        path, _, index = env.partition("#")
-        candidates.insert(0, (path, int(index or 0)))
-    for path, index in candidates:
-        if not Path(path).exists():
+        return _font_from_environment(env)
+    problems: list[str] = []
+    for path, index, _package in FONT_CANDIDATES:
+        if not Path(path).is_file():
             continue
         try:
-            pdfmetrics.registerFont(TTFont("FupinCJK", path, subfontIndex=index))
-            return _Fonts("FupinCJK", True, tried)
-        except (TTFError, OSError) as exc:
-            tried.append(f"{path}: {exc}")
-    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-    return _Fonts(FALLBACK_FONT, False, tried)
+            return _register(path, index)
+        except (TTFError, OSError) as exc:  # a damaged or truncated file: try the next one
+            problems.append(f"{path} 无法读取：{exc}")
+    others = "、".join(package for _, _, package in FONT_CANDIDATES[1:])
+    detail = ("；".join(problems) + "。") if problems else ""
+    raise FontMissing(
+        "生成 PDF 需要可嵌入的 TrueType 中文字体，但本机没有找到。"
+        f"{detail}请安装软件包 fonts-wqy-zenhei（apt-get install fonts-wqy-zenhei；./run.sh 会自动安装），"
+        f"或 {others} 之一，或用环境变量 FUPIN_PDF_FONT 指定一个 .ttf/.ttc 字体文件。"
+    )
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -146,12 +176,13 @@ def build(
     author: str = "",
     wide: bool = False,
 ) -> None:
-    fonts = cjk_font()
-    st = _styles(fonts.name)
+    font = cjk_font()
+    st = _styles(font)
     pagesize = landscape(A4) if wide else A4
     doc = SimpleDocTemplate(
         str(target) if isinstance(target, str | Path) else target,
         pagesize=pagesize,
+        initialFontName=font,  # else every page names Helvetica, a font that is not embedded
         title=title,
         author=author,
         leftMargin=18 * mm,
@@ -179,6 +210,9 @@ def build(
             table = LongTable(data, colWidths=widths, repeatRows=1)
             table.setStyle(
                 [
+                    # cells hold paragraphs in the CJK font, but the table still sets its
+                    # own (default Helvetica, not embedded) before drawing each cell
+                    ("FONT", (0, 0), (-1, -1), font),
                     ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
