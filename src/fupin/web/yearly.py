@@ -39,18 +39,36 @@ from fupin.web.stats import POOR_STATUSES, child_level_digits, incidence
 EXITED = "已脱贫"
 
 
-def history_years() -> list[int]:
-    """The years the history covers: from its first version's year to this year."""
-    first = RecordVersion.objects.aggregate(m=Min("valid_from"))["m"]
-    if first is None:
-        return []
-    today = timezone.localdate()
-    return list(range(timezone.localtime(first).year, today.year + 1))
+HISTORY_TABLES = ("regions", "households", "members")  # what the figures are read from
+
+
+def _edge(aggregate, *, before: dt.datetime | None = None) -> dt.datetime | None:
+    """Min or Max of valid_from over the history tables, one (table, valid_from) index lookup
+    each (over all tables at once the database would scan the whole history)."""
+    found = []
+    for table in HISTORY_TABLES:
+        qs = RecordVersion.objects.filter(table=table)
+        if before is not None:
+            qs = qs.filter(valid_from__lt=before)
+        value = qs.aggregate(x=aggregate("valid_from"))["x"]
+        if value is not None:
+            found.append(value)
+    if not found:
+        return None
+    return min(found) if aggregate is Min else max(found)
 
 
 def history_start() -> dt.date | None:
-    first = RecordVersion.objects.aggregate(m=Min("valid_from"))["m"]
+    first = _edge(Min)
     return timezone.localtime(first).date() if first is not None else None
+
+
+def history_years() -> list[int]:
+    """The years the history covers: from its first version's year to this year."""
+    start = history_start()
+    if start is None:
+        return []
+    return list(range(start.year, timezone.localdate().year + 1))
 
 
 def year_moment(year: int) -> tuple[dt.datetime, dt.date, bool]:
@@ -62,40 +80,50 @@ def year_moment(year: int) -> tuple[dt.datetime, dt.date, bool]:
     return end_of_day(end), end, False
 
 
-def year_figures(region: Region, year: int) -> dict:
+def year_figures(region: Region, year: int, *, memo: dict | None = None) -> dict:
     """The figures of one year in a region's subtree (see the module docstring), cached."""
     moment, as_of, current = year_moment(year)
-    latest = RecordVersion.objects.aggregate(m=Max("valid_from"), v=Max("id"))
-    closed = not current and latest["m"] is not None and moment <= latest["m"]
-    key = f"fupin-web-year:{region.code}:{year}:" + ("closed" if closed else str(latest["v"]))
+    latest = _edge(Max)
+    closed = not current and latest is not None and moment <= latest
+    version = RecordVersion.objects.aggregate(v=Max("id"))["v"]
+    key = f"fupin-web-year:{region.code}:{year}:" + ("closed" if closed else str(version))
     figures = cache.get(key)
     if figures is None:
-        figures = _compute(region, year, moment)
+        figures = _compute(region, year, moment, {} if memo is None else memo)
         figures.update(as_of=as_of, current=current)
         cache.set(key, figures, None if closed else 3600)
     return figures
 
 
 def years_table(region: Region, years: list[int] | None = None) -> list[dict]:
-    return [year_figures(region, y) for y in (years if years is not None else history_years())]
+    memo: dict = {}  # people by status, shared by the years the history did not change between
+    return [
+        year_figures(region, y, memo=memo)
+        for y in (years if years is not None else history_years())
+    ]
 
 
 # ---- the queries -------------------------------------------------------------------------------
 
 
-def _field(key: str) -> str:
+def _field(key: str, alias: str = "") -> str:
     """A field of a version's canonical values (the JSON text in RecordVersion.data)."""
+    data = f"{alias}.data" if alias else "data"
     if connection.vendor == "postgresql":
-        return f"(data::jsonb ->> '{key}')"
-    return f"json_extract(data, '$.{key}')"
+        return f"({data}::jsonb ->> '{key}')"
+    return f"json_extract({data}, '$.{key}')"
 
 
-def _as_of(table: str) -> tuple[str, list]:
-    """Versions of a table valid at the end of a moment: the rule of fupin.registry.freezing."""
+def _as_of(table: str, alias: str = "") -> tuple[str, list]:
+    """Versions of a table valid at the end of a moment: the rule of fupin.registry.freezing.
+
+    The parameters are the table's name; the caller adds the moment twice.
+    """
     q = connection.ops.quote_name
+    a = f"{alias}." if alias else ""
     sql = (
-        f"{q('table')} = %s AND valid_from < %s AND (valid_to IS NULL OR valid_to >= %s) "
-        "AND NOT deleted"
+        f"{a}{q('table')} = %s AND {a}valid_from < %s "
+        f"AND ({a}valid_to IS NULL OR {a}valid_to >= %s) AND NOT {a}deleted"
     )
     return sql, [table]
 
@@ -112,37 +140,38 @@ def _households_sql(moment: dt.datetime, low: str, high: str) -> tuple[str, list
     return sql, [*params, moment, moment, low, high]
 
 
-def _compute(region: Region, year: int, moment: dt.datetime) -> dict:
+def _compute(region: Region, year: int, moment: dt.datetime, memo: dict) -> dict:
     low, high = codes.subtree_range(region.code)
     digits = child_level_digits(region) or 12
     households_sql, households_params = _households_sql(moment, low, high)
     y = str(year)
-    # households by child region and status, with those exited and identified in the year
-    rows = _fetch(
-        f"SELECT SUBSTR(h.region, 1, {digits}) AS child, h.status, COUNT(*), "
-        "SUM(CASE WHEN h.exit_year = %s THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN h.identified_year = %s THEN 1 ELSE 0 END) "
-        f"FROM ({households_sql}) h GROUP BY SUBSTR(h.region, 1, {digits}), h.status",
-        [y, y, *households_params],
-    )
+    # households by child region, status, 脱贫年度 and 识别年度: the same for every year the
+    # history did not change between, so asked once per state of the history
+    households_state = ("households", region.code, _edge_of("households", moment))
+    if households_state not in memo:
+        memo[households_state] = _fetch(
+            f"SELECT SUBSTR(h.region, 1, {digits}), h.status, h.exit_year, h.identified_year, "
+            f"COUNT(*) FROM ({households_sql}) h GROUP BY SUBSTR(h.region, 1, {digits}), "
+            "h.status, h.exit_year, h.identified_year",
+            households_params,
+        )
     households: dict[str, Counter] = defaultdict(Counter)
     exited: Counter[str] = Counter()
     identified: Counter[str] = Counter()
-    for child, status, n, exited_n, identified_n in rows:
+    for child, status, exit_year, identified_year, n in memo[households_state]:
         child = _pad(child)
         households[child][status] += n
-        if status == EXITED:
-            exited[child] += int(exited_n or 0)
-        identified[child] += int(identified_n or 0)
-    # people: the members at the year's end of the households above, by household status
-    members_where, members_params = _as_of("members")
-    rows = _fetch(
-        f"SELECT SUBSTR(h.region, 1, {digits}) AS child, h.status, COUNT(*) "
-        f"FROM ({households_sql}) h JOIN (SELECT {_field('household_id')} AS hid "
-        f"FROM registry_recordversion WHERE {members_where}) m ON m.hid = h.hid "
-        f"GROUP BY SUBSTR(h.region, 1, {digits}), h.status",
-        [*households_params, *members_params, moment, moment],
-    )
+        if status == EXITED and exit_year == y:
+            exited[child] += n
+        if identified_year == y:
+            identified[child] += n
+    # people: the members at the year's end of the households above, by household status.
+    # The expensive query (a lookup per member); years with no new household or member version
+    # since the one before have the same answer, so it is asked once per state of the history.
+    state = ("people", region.code, households_state[2], _edge_of("members", moment))
+    if state not in memo:
+        memo[state] = _people(region, moment, low, high, digits)
+    rows = memo[state]
     people: dict[str, Counter] = defaultdict(Counter)
     for child, status, n in rows:
         people[_pad(child)][status] += n
@@ -173,6 +202,42 @@ def _compute(region: Region, year: int, moment: dt.datetime) -> dict:
         **summary(list(households.keys() | people.keys()), populations.get(region.code)),
         "children": children,
     }
+
+
+def _edge_of(table: str, moment: dt.datetime) -> dt.datetime | None:
+    """The last change of a table before a moment: the state of the table at the moment."""
+    found = RecordVersion.objects.filter(table=table, valid_from__lt=moment)
+    return found.aggregate(x=Max("valid_from"))["x"]
+
+
+def _people(region: Region, moment: dt.datetime, low: str, high: str, digits: int) -> list:
+    """Members at the moment by their household's child region and status.
+
+    Driven from the members (CROSS JOIN fixes that order on SQLite), each member's household
+    version found through the (table, key, valid_from) index: one lookup per member.
+    """
+    members_where, members_params = _as_of("members", "m")
+    households_where, households_where_params = _as_of("households", "h")
+    h_region = _field("region_code", "h")
+    child = f"SUBSTR({h_region}, 1, {digits})"
+    return _fetch(
+        f"SELECT {child}, {_field('status', 'h')}, COUNT(*) "
+        "FROM registry_recordversion m CROSS JOIN registry_recordversion h "
+        f"WHERE {members_where} AND {households_where} "
+        f"AND h.{connection.ops.quote_name('key')} = {_field('household_id', 'm')} "
+        f"AND {h_region} >= %s AND {h_region} <= %s "
+        f"GROUP BY {child}, {_field('status', 'h')}",
+        [
+            *members_params,
+            moment,
+            moment,
+            *households_where_params,
+            moment,
+            moment,
+            low,
+            high,
+        ],
+    )
 
 
 def _pad(code: str | None) -> str:
