@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from fupin.engine.assessment.simulation import fill_plan_workbook, synthetic_county
+from tests.pdfs import assert_fonts_embedded, needs_poppler, pdf_text
 
 RATES_COLUMNS = [
     "region_code",
@@ -145,6 +146,16 @@ class TestAssess:
             assert (out / name).is_file(), name
         assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
         assert "530102000000：" in result.stdout
+
+    @needs_poppler
+    def test_the_report_pdf_embeds_its_chinese_font_and_reads_back(
+        self, assessed: dict[str, object]
+    ) -> None:
+        out = assessed["out"]
+        assert isinstance(out, Path)
+        assert_fonts_embedded(out / "report.pdf")
+        text = "".join(pdf_text(out / "report.pdf").split())
+        assert "贫困县退出考核评估报告" in text and "三率一度估计值" in text
 
     def test_rates_csv_has_the_columns_and_fractions_of_the_issue(
         self, assessed: dict[str, object]
