@@ -114,13 +114,21 @@ class RegistryWriter:
         connection.ensure_connection()
         self.copy_columns(connection.connection, table, rows)
 
-    def copy_columns(self, raw_connection: psycopg.Connection, table: Table, rows: pa.Table) -> None:
+    def copy_columns(
+        self, raw_connection: psycopg.Connection, table: Table, rows: pa.Table
+    ) -> None:
         """add_columns on PostgreSQL, on the driver's connection (BackgroundCopy's thread)."""
         con = duckdb.connect()
         try:
             con.register("new_rows", rows)
-            current = con.sql(_current_sql(table)).to_arrow_table()
-            _copy_csv(raw_connection, DB_TABLES[table.name], self._columns(table), current)
+            columns = self._columns(table)
+            sql = _current_sql(table)
+            if table.name == "households":
+                con.register("helper_ids", _helper_ids(raw_connection, rows))
+                sql = _with_helper_ids(sql)
+                columns.append("helper_id")
+            current = con.sql(sql).to_arrow_table()
+            _copy_csv(raw_connection, DB_TABLES[table.name], columns, current)
             del current
             versions = con.sql(
                 _versions_sql(table),
@@ -231,11 +239,52 @@ def _current_sql(table: Table) -> str:
     return f"SELECT {', '.join(out)} FROM new_rows"
 
 
+def _helper_ids(raw_connection: psycopg.Connection, households: pa.Table) -> pa.Table:
+    """The 帮扶责任人 of new households, created where missing: (name, unit, phone, id).
+
+    Linking households as they are written spares link_helpers rewriting every new row.
+    """
+    names = households.column("helper_name").to_pylist()
+    units = households.column("helper_unit").to_pylist()
+    phones = households.column("helper_phone").to_pylist()
+    people = sorted({p for p in zip(names, units, phones, strict=True) if p[0]})
+    found: list[tuple[str, str, str, int]] = []
+    if people:
+        arrays = [list(column) for column in zip(*people, strict=True)]
+        with raw_connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO registry_helper (name, unit, phone) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) "
+                "ON CONFLICT ON CONSTRAINT helper_identity DO NOTHING",
+                arrays,
+            )
+            cursor.execute(
+                "SELECT x.name, x.unit, x.phone, x.id FROM registry_helper x "
+                "JOIN unnest(%s::text[], %s::text[], %s::text[]) AS p(name, unit, phone) "
+                "ON x.name = p.name AND x.unit = p.unit AND x.phone = p.phone",
+                arrays,
+            )
+            found = cursor.fetchall()
+    return pa.table(
+        [pa.array([row[i] for row in found], pa.string()) for i in range(3)]
+        + [pa.array([row[3] for row in found], pa.int64())],
+        names=["h_name", "h_unit", "h_phone", "h_id"],
+    )
+
+
+def _with_helper_ids(sql: str) -> str:
+    select, rest = sql.split(" FROM new_rows", 1)
+    return (
+        f"{select}, CAST(h_id AS VARCHAR) AS helper_id FROM new_rows LEFT JOIN helper_ids "
+        "ON h_name = helper_name AND h_unit = helper_unit AND h_phone = helper_phone" + rest
+    )
+
+
 def _versions_sql(table: Table) -> str:
     """History rows in VERSION_COLUMNS order; parameters: table, valid_from, user, source."""
-    pairs = ", ".join(f"{_sql_text(name)}, \"{name}\"" for name in table.field_names)
+    pairs = ", ".join(f'{_sql_text(name)}, "{name}"' for name in table.field_names)
     return (
-        "SELECT $1 AS \"table\", \"_key\" AS key, $2 AS valid_from, NULL::VARCHAR AS valid_to, "
+        'SELECT $1 AS "table", "_key" AS key, $2 AS valid_from, NULL::VARCHAR AS valid_to, '
         f"json_object({pairs})::VARCHAR AS data, '' AS changes, 'false' AS deleted, "
         "$3::INTEGER AS changed_by_id, $4 AS source FROM new_rows"
     )
