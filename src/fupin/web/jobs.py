@@ -159,9 +159,13 @@ def _run(job_id: int, path: Path, ip: str | None) -> None:
         log.exception("import job %s failed", job_id)
         _fail(job_id, f"导入出错，未写入任何数据：{exc}")
     finally:
-        with _lock:
-            _live.pop(job_id, None)
-        connection.close()  # this thread's connection; Django only closes request threads'
+        try:
+            # this thread's connection (Django closes only request threads'), before the job
+            # counts as finished: nothing of the import is left open once the page shows the end
+            connection.close()
+        finally:
+            with _lock:
+                _live.pop(job_id, None)
 
 
 def _report(job_id: int, phase: str, done: int, total: int | None) -> None:
