@@ -179,6 +179,22 @@ class TestImportInTheBackground:
         assert "未写入任何数据" in text and 'id="import-done"' not in text
         assert Household.objects.get(household_id="H001").wage_income == 6000
 
+    def test_rows_outside_the_users_region_are_refused_by_the_job_too(
+        self, client, registry, tmp_path
+    ):
+        data = county_a_rows()
+        c = client_for(client, county_admin())
+        token = token_of(upload(c, dataset.write(tmp_path / "good", data)))
+        outside = rows()  # with 施甸县's household H900, swapped in after the check
+        uploaded = ("regions", "households", "members")
+        dataset.write(jobs.uploads.upload_root() / token, {t: outside[t] for t in uploaded})
+        job_id = start(c, token)
+        last = wait_until_finished(c, job_id)[-1]
+        assert last["state"] == "失败" and not last["committed"]
+        text = c.get(f"/import/jobs/{job_id}/").content.decode()
+        assert "不在您的管辖范围内" in text and "不能导入" in text
+        assert AuditLog.objects.get(action="导入").detail.endswith("行不在管辖范围内")
+
 
 def test_a_running_job_is_shown_when_the_user_comes_back_to_the_import_page(client, registry):
     admin = county_admin()
