@@ -98,3 +98,47 @@ def test_only_a_regular_grid_takes_arrows_reader(tmp_path):
     text = lines(folder)
     rewrite(folder, [*text[:-1], text[-1] + ","])
     assert _arrow_csv(open_table(folder, MEMBERS)) is None
+
+
+class TestBatches:
+    """A large file is checked batch by batch: the answers may not depend on where a batch ends."""
+
+    @pytest.fixture
+    def tiny_batches(self, monkeypatch):
+        from fupin.engine import column_batches
+
+        monkeypatch.setattr(column_batches, "BATCH_ROWS", 2)
+
+    def problems(self, tmp_path, data, name):
+        result = import_dataset(dataset.write(tmp_path / name, data))
+        assert not result.committed
+        return [str(p) for p in result.problems]
+
+    @pytest.mark.parametrize(
+        "break_it",
+        [
+            lambda d: d["members"].append(dict(d["members"][1], household_id="H003")),
+            lambda d: d["members"][4].update(birth_date="1970-05-03"),
+            lambda d: d["members"][5].update(household_id="H999"),
+            lambda d: d["households"].append(dict(d["households"][0])),
+            lambda d: d["households"][2].update(status="已脱贫", exit_year=""),
+            lambda d: d["measures"][2].update(household_id="H999"),
+        ],
+        ids=["repeated id", "birth date", "unknown household", "repeated household",
+             "exit year", "measure of unknown household"],
+    )  # fmt: skip
+    def test_problems_are_the_same_in_batches_of_two_rows(self, tmp_path, monkeypatch, break_it):
+        data = dataset.rows()
+        break_it(data)
+        whole = self.problems(tmp_path, data, "whole")
+        from fupin.engine import column_batches
+
+        monkeypatch.setattr(column_batches, "BATCH_ROWS", 2)
+        assert self.problems(tmp_path, data, "batched") == whole
+        assert whole
+
+    def test_a_clean_data_set_in_batches_of_two_rows(self, tmp_path, tiny_batches):
+        result = import_dataset(dataset.write(tmp_path / "ds"))
+        assert result.committed
+        assert Member.objects.count() == len(dataset.rows()["members"])
+        assert Household.objects.filter(helper__isnull=False).exists()

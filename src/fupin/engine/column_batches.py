@@ -27,7 +27,7 @@ from fupin.engine.standard_format import Field
 from fupin.engine.tables import DatasetError, Problem, TableReader
 from fupin.engine.values import Canonicaliser, CellError, clean
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 50_000
 
 # Cell texts that are already in canonical form (what format_value would write back), by
 # field type: most amounts, counts and years in a real file are, and need no parse at all.
