@@ -142,3 +142,24 @@ class TestBatches:
         assert result.committed
         assert Member.objects.count() == len(dataset.rows()["members"])
         assert Household.objects.filter(helper__isnull=False).exists()
+
+
+def test_a_check_alone_counts_what_the_import_would_do_and_writes_nothing(tmp_path):
+    from fupin.registry.models import RecordVersion
+
+    data = dataset.rows()
+    data["measures"].pop()  # a measure the registry has but the file no longer lists
+    import_dataset(dataset.write(tmp_path / "first"))
+    data["households"][0]["wage_income"] = "12345"
+    data["members"][0]["name"] = "张三丰"
+    folder = dataset.write(tmp_path / "second", data)
+    versions = RecordVersion.objects.count()
+    checked = import_dataset(folder, check_only=True)
+    assert not checked.committed and RecordVersion.objects.count() == versions
+    imported = import_dataset(folder)
+    assert imported.committed
+    assert {t: dict(c) for t, c in checked.counts.items()} == {
+        t: dict(c) for t, c in imported.counts.items()
+    }
+    assert imported.counts["measures"]["removed"] == 1
+    assert imported.counts["households"]["updated"] == 1

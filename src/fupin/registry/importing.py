@@ -93,6 +93,7 @@ class _Pending:
     writer: pa.ipc.RecordBatchStreamWriter | None = None
     written: int = 0
     added: int = 0
+    closed: bool = False
 
     def add(self, rows: pa.Table) -> None:
         if rows.num_rows == 0:
@@ -106,7 +107,9 @@ class _Pending:
     def chunks(self) -> Iterator[pa.Table]:
         if self.writer is None:
             return
-        self.writer.close()
+        if not self.closed:
+            self.writer.close()
+            self.closed = True
         self.spool.seek(0)
         with pa.ipc.open_stream(self.spool) as stream:
             for batch in stream:
@@ -529,9 +532,12 @@ class _Importer:
 
     # ---- pass 2 -------------------------------------------------------------------------
 
-    def write(self, writer: RegistryWriter, *, streamed: bool) -> None:
-        """Pass 2, inside the caller's transaction; streamed: the new rows are in already."""
-        bar = self._write_bar()
+    def write(self, writer: RegistryWriter | None, *, streamed: bool = False) -> None:
+        """Pass 2, inside the caller's transaction; streamed: the new rows are in already.
+
+        Without a writer, only the counts: what the import would add, update and remove.
+        """
+        bar = self._write_bar() if writer is not None else None
         total = sum(p.written for p in self.pending.values())
         written = 0
         for table in TABLES:
@@ -544,21 +550,23 @@ class _Importer:
                 outcome = chunk.column("_outcome")
                 new = chunk.filter(pc.equal(outcome, "added"))
                 changed = chunk.filter(pc.equal(outcome, "updated"))
-                if not streamed:
-                    writer.add_columns(table, new)
-                writer.update(table, _items(table, changed))
+                if writer is not None:
+                    if not streamed:
+                        writer.add_columns(table, new)
+                    writer.update(table, _items(table, changed))
                 counts["added"] += new.num_rows
                 counts["updated"] += changed.num_rows
                 written += chunk.num_rows
                 if bar is not None:
                     bar.update(chunk.num_rows)
-                if self.on_progress is not None:
+                if self.on_progress is not None and writer is not None:
                     self.on_progress("写入数据库", written, total)
             if table is MEASURES:
                 removed = self._removed_measures()
-                writer.delete(MEASURES, removed)
+                if writer is not None:
+                    writer.delete(MEASURES, removed)
                 counts["removed"] += len(removed)
-        if "households" in self.pending:
+        if "households" in self.pending and writer is not None:
             link_helpers()
         if bar is not None:
             bar.close()
@@ -690,10 +698,12 @@ def import_dataset(
     rejects_dir: Path | None = None,
     progress: bool = False,
     on_progress: ProgressCallback | None = None,
+    check_only: bool = False,
 ) -> ImportResult:
     """Import a data set; all or nothing unless keep_valid. See the module docstring.
 
     progress draws tqdm bars on the terminal; on_progress reports the same to a caller.
+    check_only runs the first pass alone: the problems and counts, nothing written.
 
     On PostgreSQL the new rows of a clean data set are written while the check goes on (see
     BackgroundCopy), inside the one transaction: when the check finds a problem, they are
@@ -706,6 +716,11 @@ def import_dataset(
     now = _effective_time(effective)
     writer = RegistryWriter(now=now, user_id=user_id, source=f"导入 {path.name}")
     result = importer.result
+    if check_only:
+        importer.check()
+        importer.write(None)
+        _finish(run, result)
+        return result
     try:
         with transaction.atomic(), bulk_load(*_expected_rows(path)):
             streamed = False
@@ -733,12 +748,16 @@ def import_dataset(
         pass
     if result.problems and rejects_dir is not None:
         importer.write_rejects(rejects_dir)
+    _finish(run, result)
+    return result
+
+
+def _finish(run: ImportRun, result: ImportResult) -> None:
     run.finished_at = timezone.now()
     run.counts = {t: dict(c) for t, c in result.counts.items()}
     run.problems = len(result.problems)
     run.committed = result.committed
     run.save()
-    return result
 
 
 def _expected_rows(path: Path) -> tuple[int, int]:

@@ -134,7 +134,7 @@ def check(path: Path, *, user_id: int | None) -> ImportResult:
     result: ImportResult | None = None
     try:
         with transaction.atomic():
-            result = import_dataset(path, user_id=user_id)
+            result = import_dataset(path, user_id=user_id, check_only=True)
             raise _DryRun
     except _DryRun:
         pass
