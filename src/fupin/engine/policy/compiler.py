@@ -97,10 +97,11 @@ def aggregate_sql(kind: AggregateKind, inner: exp.Expr) -> exp.Expr:
     the maximum (any): one aggregate, and Kleene's logic over the rows. The rank is
     `COALESCE(CAST(e AS INT) * 2, 1)`, which evaluates `e` once (a CASE on `e` and `NOT e`
     evaluates it twice: about 10 % of the member aggregation at a million households).
-    count stays a SUM of a CASE: DuckDB's COUNT_IF gives NULL, not 0, over only unknown rows."""
+    count is COUNT(CASE WHEN e THEN 1 END): a BIGINT counter (a SUM of 1/0 keeps a 128-bit
+    sum in DuckDB; COUNT_IF gives NULL, not 0, over only unknown rows)."""
     e = _paren(inner)
     if kind == "count":
-        return exp.Cast(this=exp.Sum(this=_case((e, _int(1)), default=_int(0))), to=_BIGINT)
+        return exp.Count(this=_case((e, _int(1))))
     rank = exp.Coalesce(
         this=exp.Mul(this=exp.Cast(this=e, to=_INT), expression=_int(2)), expressions=[_int(1)]
     )
