@@ -26,6 +26,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from fupin.engine.dataset import DatasetError, is_snapshot, open_dataset, resolve_snapshot
+from fupin.engine.duckdb_executor import joins_as_written
 from fupin.engine.policy.compiler import (
     POOR_STATUSES,
     VERDICT_FAILED,
@@ -153,10 +154,11 @@ def evaluate(
     con, described = opened.con, opened.described
     _ensure_county_facts(con, county_facts)
     compiled = compile_exit_plan(policy, as_of)
-    raw = _run(engine, con, compiled, opened.snapshot)
-    households = render_gaps(con, raw["households"], compiled.criteria["household"])
-    villages = render_gaps(con, raw["villages"], compiled.criteria["village"])
-    counties = render_gaps(con, raw["counties"], compiled.criteria["county"])
+    with joins_as_written(con):
+        raw = _run(engine, con, compiled, opened.snapshot)
+        households = render_gaps(con, raw["households"], compiled.criteria["household"])
+        villages = render_gaps(con, raw["villages"], compiled.criteria["village"])
+        counties = render_gaps(con, raw["counties"], compiled.criteria["county"])
     results = ExitResults(policy, as_of, described, engine, households, villages, counties)
     results.summary = summarise(con, results)
     return results
@@ -182,8 +184,9 @@ def evaluate_households(
         compiled = compile_exit_plan(
             policy, as_of, household_ids=list(household_ids), households_only=True
         )
-    raw = _run(engine, con, compiled, opened.snapshot)
-    return render_gaps(con, raw["households"], compiled.criteria["household"])
+    with joins_as_written(con):
+        raw = _run(engine, con, compiled, opened.snapshot)
+        return render_gaps(con, raw["households"], compiled.criteria["household"])
 
 
 _PLANS: dict[tuple[int, dt.date], tuple[Policy, ExitPlan]] = {}
