@@ -73,6 +73,31 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def threads_read_the_memory_database_without_table_locks():
+    """Checks and imports run in threads (fupin.web.jobs), each with its own connection.
+
+    The SQLite test database is an in-memory one in shared-cache mode, where a connection
+    reading a table holds a table lock that makes another connection's write to it fail at
+    once ("database table is locked"), with no busy timeout: a job saving its end while the
+    test polls its status would fail by chance. The site's own database is a file, where the
+    writer waits for the reader. Readers that take no table locks give the tests the same.
+    """
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    def relax(sender, connection, **kwargs):
+        if connection.vendor == "sqlite" and "mode=memory" in str(connection.settings_dict["NAME"]):
+            connection.connection.execute("PRAGMA read_uncommitted = 1")
+
+    connection_created.connect(relax)
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            relax(None, conn)
+    yield
+    connection_created.disconnect(relax)
+
+
 @pytest.fixture
 def registry(db, tmp_path, monkeypatch):
     monkeypatch.setenv("FUPIN_HOME", str(tmp_path / "home"))

@@ -107,17 +107,16 @@ def test_an_outsiders_home_shows_only_their_county(client, outsider):
     assert "施甸县" in text and "龙陵县" not in text
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_outsider_cannot_import_rows_of_another_county(client, outsider, tmp_path):
-    folder = dataset.write(tmp_path / "upload")
-    files = [open(folder / name, "rb") for name in ("regions.csv", "households.csv", "members.csv")]
-    try:
-        page = client_for(client, outsider).post("/import/", {"step": "check", "files": files})
-    finally:
-        for f in files:
-            f.close()
-    text = page.content.decode()
+    from tests.web.test_import_page import job_of, upload, wait_until_finished
+
+    c = client_for(client, outsider)
+    job_id = job_of(upload(c, dataset.write(tmp_path / "upload")))
+    assert wait_until_finished(c, job_id)[-1]["label"] == "超出管辖范围，不能导入"
+    text = c.get(f"/import/jobs/{job_id}/").content.decode()
     assert "不在您的管辖范围内" in text
-    assert "不能导入" in text
+    assert "不能导入" in text and 'id="import-form"' not in text
 
 
 def test_an_outsiders_audit_log_search_does_not_show_other_countys_users(client, outsider, clerk):

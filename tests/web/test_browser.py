@@ -146,7 +146,21 @@ def test_clerk_edits_and_asks_for_an_exit_reviewer_approves_outsider_is_refused(
     page.context.close()
 
 
-def test_an_import_runs_in_the_background_and_its_progress_bar_reaches_100_percent(
+def follow_the_job(page, site: str, kind: str) -> None:
+    """On a job's page: its bar moves under a phase of the kind, then reaches 100 %."""
+    page.wait_for_url(f"{site}/import/jobs/*/")
+    assert page.get_attribute("#import-job", "data-kind") == kind
+    page.wait_for_function(
+        "/^(检查|写入)/.test(document.querySelector('.job-phase').textContent)"
+        " && document.querySelector('.job-bar').value < 100"
+    )
+    page.wait_for_function(
+        "document.querySelector('.job-bar') && document.querySelector('.job-bar').value === 100"
+        " && document.querySelector('.job-percent').textContent.trim() === '100 %'"
+    )
+
+
+def test_an_upload_is_checked_then_imported_in_the_background_with_progress_bars(
     site, browser, tmp_path, monkeypatch
 ):
     import time
@@ -155,8 +169,9 @@ def test_an_import_runs_in_the_background_and_its_progress_bar_reaches_100_perce
     from fupin.web import jobs
     from tests.web.test_import_page import county_a_rows
 
-    # a few rows import in milliseconds: slow each progress report down so the page is seen
-    # following the job (the same thread, callbacks and polling as a million-row import)
+    # a few rows are checked and imported in milliseconds: slow each progress report down so
+    # the page is seen following the job (the same thread, callbacks and polling as a
+    # million-row upload)
     report = jobs._report
 
     def slowly(*args):
@@ -166,39 +181,50 @@ def test_an_import_runs_in_the_background_and_its_progress_bar_reaches_100_perce
     monkeypatch.setattr(jobs, "_report", slowly)
 
     create_user("county_admin", PASSWORD, "系统管理员", dataset.COUNTY, "龙陵县扶贫办")
-    data = county_a_rows()
-    data["households"][0]["wage_income"] = "7000"
-    folder = dataset.write(tmp_path / "upload", data)
     names = ("regions.csv", "households.csv", "members.csv")
+    bad = county_a_rows()
+    bad["households"][0]["wage_income"] = "很多"
+    bad_folder = dataset.write(tmp_path / "bad", bad)
+    good = county_a_rows()
+    good["households"][0]["wage_income"] = "7000"
+    good_folder = dataset.write(tmp_path / "good", good)
 
+    # a bad upload: the check runs in the background, then lists the problem
     page = log_in(browser, site, "county_admin")
     page.click("text=数据导入")
-    page.set_input_files("#upload-files", [str(folder / n) for n in names])
+    page.set_input_files("#upload-files", [str(bad_folder / n) for n in names])
     page.click("#check-submit")
-    assert "检查通过" in page.inner_text("main")
+    follow_the_job(page, site, "检查")
+    page.wait_for_selector("#problems")
+    assert page.inner_text(".job-phase").startswith("检查完成：发现")
+    problems = page.inner_text("#problems")
+    assert "households.csv\t2\twage_income\t很多\t应为数字" in problems
+    assert "未写入任何数据" in page.inner_text("#problem-count")
+    assert not page.is_visible("#import-submit")
+
+    # a good one: checked in the background, the counts the import would give, then imported
+    page.click("#upload-again")
+    page.set_input_files("#upload-files", [str(good_folder / n) for n in names])
+    page.click("#check-submit")
+    follow_the_job(page, site, "检查")
+    page.wait_for_selector("#check-passed")
+    assert page.inner_text(".job-phase") == "检查通过，可以导入"
+    assert "households\t0\t1\t2\t0\t0" in page.inner_text("#counts")
     assert Household.objects.get(household_id="H001").wage_income == 6000  # checked, not written
     page.click("#import-submit")
-    page.wait_for_url(f"{site}/import/jobs/*/")
-    page.wait_for_function(
-        "/^(检查|写入)/.test(document.querySelector('.job-phase').textContent)"
-        " && document.querySelector('.job-bar').value < 100"
-    )
-    page.wait_for_function(
-        "document.querySelector('.job-bar') && document.querySelector('.job-bar').value === 100"
-        " && document.querySelector('.job-percent').textContent.trim() === '100 %'"
-    )
-    page.wait_for_selector("#counts")
+    follow_the_job(page, site, "导入")
+    page.wait_for_selector("#import-done")
     assert page.inner_text(".job-phase") == "导入完成"
     counts = page.inner_text("#counts")
     assert "新增" in counts and "更新" in counts and "未变" in counts
     assert "households\t0\t1\t2\t0\t0" in counts
-    assert page.is_visible("#import-done")
     assert Household.objects.get(household_id="H001").wage_income == 7000
     shot(page, "import.png", tmp_path)
 
-    # coming back to the import page shows the finished import among the recent ones
+    # coming back to the import page shows the checks and the import among the recent ones
     page.click("text=数据导入")
-    assert "完成" in page.inner_text("#recent-imports")
+    recent = page.inner_text("#recent-imports")
+    assert "检查" in recent and "导入" in recent and "完成" in recent
     page.context.close()
 
 

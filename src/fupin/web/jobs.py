@@ -1,17 +1,25 @@
-"""Imports on the site run in the background (导入任务), with a progress bar the page polls.
+"""Checks and imports on the site run in the background (导入任务), with a progress bar the page
+polls.
 
-`fupin serve` is one process, so a thread started by the view is enough: it runs the same
-`import_dataset` as `fupin import` (through fupin.web.uploads.run) and follows it with the
-importer's on_progress callback.
+An upload is first checked (kind 检查: uploads.check, the importer's first pass with
+check_only, nothing written; the problems and the counts the import would give), then, when
+the check found nothing, imported (kind 导入: uploads.run, the same `import_dataset` as
+`fupin import`). Both start with the region-scope check (uploads.scope_problems): an upload
+with rows outside the user's region is refused before anything else. `fupin serve` is one
+process, so a thread started by the view is enough, followed through the importer's
+on_progress callback.
 
 Where the progress lives: the importer writes everything in one transaction, on the thread's
 own connection. A progress row saved on that connection would stay invisible to the polling
 request until the import commits (PostgreSQL), and on SQLite no other connection may write
 while the import holds the write lock. So the latest figures are kept in memory (`_live`, in
-this process) and saved to the job's row whenever the thread is outside a transaction (the
-check pass, the start and the end); the poll reads the row and overlays the live figures.
-A job still marked as running that this process does not know was cut off by a restart: its
-transaction was rolled back, nothing was written, and it is marked 失败.
+this process) while the job runs, and saved to the job's row with its end; the poll reads the
+row and overlays the live figures. (Saving them as they come, outside the import's transaction,
+would only add writes: nobody reads the row's figures while the job is alive, and a job cut
+off by a restart is failed whatever they said.) One job, check or import, runs at a time: a check beside an
+import would wait for the import's write lock on SQLite. A job still marked as running that
+this process does not know was cut off by a restart: an import's transaction was rolled back,
+nothing was written, and it is marked 失败.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ _lock = threading.Lock()
 
 
 class JobRefused(Exception):
-    """The import cannot start now (another one is running)."""
+    """The check or import cannot start now (another job is running, or nothing to import)."""
 
 
 # ---- which jobs a user may see -----------------------------------------------------------------
@@ -75,9 +83,10 @@ def _settle(job: ImportJob) -> ImportJob:
     with _lock:
         alive = job.pk in _live
     if job.running and not alive:
+        again = "请重新上传" if job.is_check else "请重新导入"
         ImportJob.objects.filter(pk=job.pk, state__in=ImportJob.RUNNING).update(
             state=ImportJob.FAILED,
-            error="导入被中断（服务已重启），未写入任何数据，请重新导入",
+            error=f"{job.kind}被中断（服务已重启），未写入任何数据，{again}",
             finished_at=timezone.now(),
         )
         job.refresh_from_db()
@@ -85,59 +94,111 @@ def _settle(job: ImportJob) -> ImportJob:
 
 
 def busy() -> bool:
-    """Whether an import is running in this process (one at a time: see start)."""
+    """Whether a check or an import is running in this process (one at a time: see start)."""
     with _lock:
         return bool(_live)
+
+
+def refuse_if_busy(kind: str) -> None:
+    """Raise JobRefused, saying what is running, when a job of kind may not start now."""
+    with _lock:
+        _refuse_if_busy(kind)
+
+
+def _refuse_if_busy(kind: str) -> None:  # with _lock held
+    if _live:
+        running = next(iter(_live.values())).get("kind", ImportJob.IMPORT)
+        raise JobRefused(f"已有一个{running}正在进行，请等它完成后再{kind}")
 
 
 # ---- starting and running ----------------------------------------------------------------------
 
 
-def start(request, token: str) -> ImportJob:
-    """Queue the import of an uploaded (and checked) data set and start its thread."""
+def start_check(request, files) -> ImportJob:
+    """Store the uploaded files and check them in the background (nothing written)."""
+    refuse_if_busy(ImportJob.CHECK)  # before the upload is stored
+    token, _ = uploads.save_upload(files)
+    return _start(request, token, ImportJob.CHECK)
+
+
+def start_import(request, check_id: int) -> ImportJob:
+    """Import the upload of a passed check of the user's own, in the background."""
+    checked = job_or_404(request.user, check_id)
+    if not checked.is_check or checked.user_id != request.user.pk:
+        raise JobRefused("只能导入您自己上传并检查过的数据")
+    if not checked.passed:
+        raise JobRefused("检查未通过的数据不能导入，请改正后重新上传")
+    return _start(request, checked.token, ImportJob.IMPORT)
+
+
+def _start(request, token: str, kind: str) -> ImportJob:
     path = uploads.dataset_path(token)  # DatasetError when the upload is gone
     with _lock:
-        if _live:
-            raise JobRefused("已有一个导入正在进行，请等它完成后再导入")
+        _refuse_if_busy(kind)
         job = ImportJob.objects.create(
             user=request.user,
             region_code=access.user_region(request.user) or "",
+            kind=kind,
             token=token,
-            source=path.name,
+            source=_source(path),
         )
-        _live[job.pk] = {"state": ImportJob.QUEUED, "phase": "等待开始", "done": 0, "total": None}
+        _live[job.pk] = {
+            "kind": kind,
+            "state": ImportJob.QUEUED,
+            "phase": "等待开始",
+            "done": 0,
+            "total": None,
+        }
     thread = threading.Thread(
         target=_run,
         args=(job.pk, path, audit.client_ip(request)),
-        name=f"fupin-import-{job.pk}",
+        name=f"fupin-{'check' if kind == ImportJob.CHECK else 'import'}-{job.pk}",
         daemon=True,
     )
     thread.start()
     return job
 
 
+def _source(path: Path) -> str:
+    """What the user uploaded: the workbook, or the CSV files (the folder is only a token)."""
+    if not path.is_dir():
+        return path.name
+    return "、".join(sorted(f.name for f in path.iterdir()))[:500]
+
+
+CHECK_AUDIT = "导入检查"  # the audit log's action for a check; an import's is 导入
+
+
 def _run(job_id: int, path: Path, ip: str | None) -> None:
+    kind = ImportJob.IMPORT
     try:
         job = ImportJob.objects.select_related("user").get(pk=job_id)
-        _report(job_id, "检查管辖范围", 0, None)
+        kind = job.kind
+        action = CHECK_AUDIT if job.is_check else "导入"
+
+        def report(phase: str, done: int, total: int | None) -> None:
+            _report(job_id, phase, done, total)
+
+        report(uploads.SCOPE_PHASE, 0, None)
         ImportJob.objects.filter(pk=job_id).update(started_at=timezone.now())
-        outside = uploads.scope_problems(job.user, path)
+        outside = uploads.scope_problems(job.user, path, on_progress=report)
         if outside:
             _finish(job_id, problems=outside, refused=True)
             audit.log(
                 None,
-                "导入",
+                action,
                 path.name,
                 f"未写入，{len(outside)}行不在管辖范围内",
                 user=job.user,
                 ip=ip,
             )
             return
-        result = uploads.run(
-            path,
-            user_id=job.user_id,
-            on_progress=lambda phase, done, total: _report(job_id, phase, done, total),
-        )
+        if job.is_check:
+            result = uploads.check(path, user_id=job.user_id, on_progress=report)
+            detail = f"发现{len(result.problems)}个问题" if result.problems else "检查通过"
+        else:
+            result = uploads.run(path, user_id=job.user_id, on_progress=report)
+            detail = "已写入" if result.committed else f"未写入，{len(result.problems)}个问题"
         _finish(
             job_id,
             problems=result.problems,
@@ -145,19 +206,12 @@ def _run(job_id: int, path: Path, ip: str | None) -> None:
             warnings=list(result.warnings),
             committed=result.committed,
         )
-        audit.log(
-            None,
-            "导入",
-            path.name,
-            "已写入" if result.committed else f"未写入，{len(result.problems)}个问题",
-            user=job.user,
-            ip=ip,
-        )
+        audit.log(None, action, path.name, detail, user=job.user, ip=ip)
     except DatasetError as exc:
         _fail(job_id, str(exc))
     except Exception as exc:  # the page must say it failed rather than spin for ever
-        log.exception("import job %s failed", job_id)
-        _fail(job_id, f"导入出错，未写入任何数据：{exc}")
+        log.exception("%s job %s failed", kind, job_id)
+        _fail(job_id, f"{kind}出错，未写入任何数据：{exc}")
     finally:
         try:
             # this thread's connection (Django closes only request threads'), before the job
@@ -173,9 +227,7 @@ def _report(job_id: int, phase: str, done: int, total: int | None) -> None:
     state = ImportJob.CHECKING if phase.startswith("检查") else ImportJob.WRITING
     figures = {"state": state, "phase": phase, "done": done, "total": total}
     with _lock:
-        _live[job_id] = figures
-    if not connection.in_atomic_block:  # inside the import's transaction nobody would see it
-        ImportJob.objects.filter(pk=job_id).update(**figures)
+        _live[job_id] = {**_live.get(job_id, {}), **figures}
 
 
 def _finish(
@@ -188,6 +240,9 @@ def _finish(
     refused: bool = False,
 ) -> None:
     job = ImportJob.objects.get(pk=job_id)
+    with _lock:
+        live = dict(_live.get(job_id, {}))
+    job.done, job.total = live.get("done", job.done), live.get("total", job.total)
     kept = problems[:PROBLEMS_KEPT]
     job.problems = [
         {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "message": p.message}
@@ -198,9 +253,14 @@ def _finish(
     job.warnings = warnings or []
     job.committed = committed
     job.refused = refused
-    job.state = ImportJob.DONE if committed else ImportJob.FAILED
-    job.phase = "导入完成" if committed else "未写入"
-    if committed and job.total is not None:
+    if job.is_check:
+        # a check is done when it found nothing: its upload may then be imported
+        job.state = ImportJob.FAILED if problems else ImportJob.DONE
+        job.phase = "检查未通过" if problems else "检查通过"
+    else:
+        job.state = ImportJob.DONE if committed else ImportJob.FAILED
+        job.phase = "导入完成" if committed else "未写入"
+    if (committed or job.is_check and not refused) and job.total is not None:
         job.done = job.total
     job.finished_at = timezone.now()
     job.save()
@@ -224,14 +284,16 @@ def progress(job: ImportJob) -> dict:
     done = live.get("done", job.done)
     total = live.get("total", job.total)
     finished = not live and not job.running
-    if finished and job.committed:
+    # a check that read the whole upload is at 100 % whatever it found
+    checked = job.is_check and not job.refused and not job.error
+    if finished and (job.committed or checked):
         percent: int | None = 100
     elif total:
         percent = min(100, 100 * done // total)
     else:
         percent = None  # an XLSX workbook: rows are counted as they are read, total unknown
     if finished:
-        label = "导入完成" if job.committed else "未写入任何数据"
+        label = _end_label(job)
     elif done and total:
         label = f"{phase} {done:,} / {total:,} 行"
     elif done:
@@ -246,12 +308,26 @@ def progress(job: ImportJob) -> dict:
         "total": total,
         "percent": percent,
         "label": label,
+        "kind": job.kind,
         "finished": finished,
+        "passed": job.passed if finished else False,
         "committed": job.committed if finished else False,
         "problem_count": job.problem_count if finished else 0,
         "error": job.error if finished else "",
         "source": job.source,
     }
+
+
+def _end_label(job: ImportJob) -> str:
+    if not job.is_check:
+        return "导入完成" if job.committed else "未写入任何数据"
+    if job.error:
+        return "检查未完成"
+    if job.refused:
+        return "超出管辖范围，不能导入"
+    if job.problem_count:
+        return f"检查完成：发现 {job.problem_count:,} 个问题"
+    return "检查通过，可以导入"
 
 
 def count_rows(job: ImportJob) -> list[tuple[str, dict[str, int]]]:

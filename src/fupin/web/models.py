@@ -166,8 +166,10 @@ class RegionVerdict(models.Model):
 
 
 class ImportJob(models.Model):
-    """An import started on the site and run in the background, with its progress.
+    """A check or an import started on the site and run in the background, with its progress.
 
+    An upload is first checked (kind 检查: nothing written, the problems and the would-be
+    counts), then imported (kind 导入) from the same upload once its check found no problem.
     The page polls it (fupin.web.jobs); the counts or the problems are kept here so the result
     can be shown again when the user comes back.
     """
@@ -175,6 +177,8 @@ class ImportJob(models.Model):
     QUEUED, CHECKING, WRITING, DONE, FAILED = "排队", "检查中", "写入中", "完成", "失败"
     STATES = [(x, x) for x in (QUEUED, CHECKING, WRITING, DONE, FAILED)]
     RUNNING = (QUEUED, CHECKING, WRITING)
+    CHECK, IMPORT = "检查", "导入"
+    KINDS = [(x, x) for x in (CHECK, IMPORT)]
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -184,6 +188,7 @@ class ImportJob(models.Model):
         related_name="+",
     )
     region_code = models.CharField("操作人区划", max_length=12, blank=True, default="")
+    kind = models.CharField("类型", max_length=4, choices=KINDS, default=IMPORT)
     token = models.CharField("上传编号", max_length=32)
     source = models.CharField("文件", max_length=500, blank=True, default="")
     state = models.CharField("状态", max_length=10, choices=STATES, default=QUEUED)
@@ -208,3 +213,12 @@ class ImportJob(models.Model):
     @property
     def running(self) -> bool:
         return self.state in self.RUNNING
+
+    @property
+    def is_check(self) -> bool:
+        return self.kind == self.CHECK
+
+    @property
+    def passed(self) -> bool:
+        """A check that ran to the end and found nothing: its upload may be imported."""
+        return self.is_check and self.state == self.DONE and not self.problem_count

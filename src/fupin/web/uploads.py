@@ -1,9 +1,10 @@
 """Import on the site: upload, check (nothing written), then import, by `import_dataset`.
 
-The check is the importer itself run inside a transaction that is rolled back, so the table of
-problems the user sees is exactly what `fupin import` would report; the import is the same
-call again, committed, in the background (fupin.web.jobs) with a progress bar. Before either, every region and household the data set touches must be
-inside the user's region.
+The check is the importer itself with check_only (its first pass and the counts, nothing
+written), so the table of problems the user sees is exactly what `fupin import` would report;
+the import is the same call again, committed. Both run in the background (fupin.web.jobs) with
+a progress bar. Before either, every region and household the data set touches must be inside
+the user's region.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ import secrets
 import shutil
 from pathlib import Path
 
-from django.db import transaction
-
 from fupin import config
 from fupin.engine.standard_format import HOUSEHOLDS, MEASURES, MEMBERS, REGIONS, VILLAGES
 from fupin.engine.tables import DatasetError, Problem, open_table
 from fupin.registry import regions as codes
 from fupin.registry.importing import ImportResult, ProgressCallback, import_dataset
-from fupin.registry.models import Household
+from fupin.registry.models import Household, ImportRun
 from fupin.web import access
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
+SCOPE_PHASE = "检查管辖范围"
+SCOPE_REPORT_EVERY = 10_000  # rows, as often as the importer reports
 
 
 def upload_root() -> Path:
@@ -64,9 +65,22 @@ def dataset_path(token: str) -> Path:
     return folder  # a folder of CSV files named after the tables
 
 
-def scope_problems(user, path: Path) -> list[Problem]:
-    """Rows outside the user's region: the whole upload is refused when there are any."""
+def scope_problems(
+    user, path: Path, *, on_progress: ProgressCallback | None = None
+) -> list[Problem]:
+    """Rows outside the user's region: the whole upload is refused when there are any.
+
+    on_progress(SCOPE_PHASE, rows read, None) every SCOPE_REPORT_EVERY rows of all the files.
+    """
     problems: list[Problem] = []
+    read = 0
+
+    def tick() -> None:
+        nonlocal read
+        read += 1
+        if on_progress is not None and read % SCOPE_REPORT_EVERY == 0:
+            on_progress(SCOPE_PHASE, read, None)
+
     scope = access.user_region(user)
     if scope == access.ALL:
         return problems
@@ -85,6 +99,7 @@ def scope_problems(user, path: Path) -> list[Problem]:
         if reader is None:
             continue
         for row_number, row in reader:
+            tick()
             code = row.get(column, "")
             if table is HOUSEHOLDS:
                 file_households.add(row.get("household_id", ""))
@@ -104,6 +119,7 @@ def scope_problems(user, path: Path) -> list[Problem]:
         if reader is None:
             continue
         for row_number, row in reader:
+            tick()
             hid = row.get("household_id", "")
             if not hid or hid in file_households:
                 continue
@@ -125,20 +141,21 @@ def scope_problems(user, path: Path) -> list[Problem]:
     return problems
 
 
-class _DryRun(Exception):
-    pass
+def check(
+    path: Path, *, user_id: int | None, on_progress: ProgressCallback | None = None
+) -> ImportResult:
+    """The importer's check (check_only): its problems and counts, nothing written.
 
-
-def check(path: Path, *, user_id: int | None) -> ImportResult:
-    """Run the import and roll it back: its problems and counts, nothing written."""
-    result: ImportResult | None = None
+    No transaction around it: check_only writes nothing but its ImportRun row, and on SQLite a
+    transaction would hold the write lock, keeping every other user's writes waiting, for the
+    whole check (20–40 s at a million members). That row is removed afterwards instead: a
+    check is not an import, and the import history lists imports only.
+    """
+    before = ImportRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     try:
-        with transaction.atomic():
-            result = import_dataset(path, user_id=user_id, check_only=True)
-            raise _DryRun
-    except _DryRun:
-        pass
-    assert result is not None
+        result = import_dataset(path, user_id=user_id, check_only=True, on_progress=on_progress)
+    finally:
+        ImportRun.objects.filter(pk__gt=before, source=str(path)).delete()
     result.committed = False
     return result
 

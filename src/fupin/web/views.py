@@ -857,49 +857,43 @@ def _no_session_write(request) -> None:
 
 @access.permission_required("import")
 def import_page(request):
+    """Upload (then the check runs in the background), confirm a passed check's import, or see
+    the jobs running and the recent ones."""
     from fupin.engine.tables import DatasetError
-    from fupin.registry.importing import OUTCOME_LABELS
-    from fupin.web import jobs, uploads
+    from fupin.web import jobs
 
-    ctx = _ctx(request, labels=OUTCOME_LABELS)
     if request.method == "POST":
-        step = request.POST.get("step", "check")
+        _no_session_write(request)  # a job may hold SQLite's write lock (see _no_session_write)
         try:
-            if step == "import":
-                _no_session_write(request)
-                job = jobs.start(request, request.POST.get("token", ""))
-                return redirect("web:import_job", pk=job.pk)
-            if jobs.busy():  # the check writes and rolls back: it would wait for the import
-                raise jobs.JobRefused("有一个导入正在进行，请等它完成后再检查")
-            token, path = uploads.save_upload(request.FILES.getlist("files"))
-            outside = uploads.scope_problems(request.user, path)
-            if outside:
-                ctx.update(token=token, problems=outside[:500], total=len(outside), refused=True)
-                return render(request, "web/import.html", ctx)
-            result = uploads.check(path, user_id=request.user.pk)
+            if request.POST.get("step", "check") == "import":
+                job = jobs.start_import(request, _int_or_refuse(request.POST.get("check", "")))
+            else:
+                job = jobs.start_check(request, request.FILES.getlist("files"))
         except (DatasetError, jobs.JobRefused) as exc:
             messages.error(request, str(exc))
             return redirect("web:import")
-        ctx.update(
-            token=token,
-            step=step,
-            result=result,
-            problems=result.problems[:500],
-            total=len(result.problems),
-            counts=[(t, dict(c)) for t, c in result.counts.items()],
-        )
-    else:
-        ctx.update(
-            running=[(j, jobs.progress(j)) for j in jobs.running_jobs(request.user)],
-            recent=jobs.visible_jobs(request.user).select_related("user")[:10],
-        )
+        return redirect("web:import_job", pk=job.pk)
+    ctx = _ctx(
+        request,
+        running=[(j, jobs.progress(j)) for j in jobs.running_jobs(request.user)],
+        recent=jobs.visible_jobs(request.user).select_related("user")[:10],
+    )
     return render(request, "web/import.html", ctx)
+
+
+def _int_or_refuse(value: str) -> int:
+    from fupin.web import jobs
+
+    if not value.isdigit():
+        raise jobs.JobRefused("请先上传并检查数据")
+    return int(value)
 
 
 @never_cache
 @access.permission_required("import")
 def import_job(request, pk: int):
-    """One import in the background: its progress bar, then its counts or its problems."""
+    """One check or import in the background: its progress bar, then its counts (for a check,
+    what the import would do, and the 确认导入 button when it passed) or its problems."""
     from fupin.registry.importing import OUTCOME_LABELS
     from fupin.web import jobs
 
@@ -909,12 +903,12 @@ def import_job(request, pk: int):
     ctx = _ctx(request, labels=OUTCOME_LABELS, job=job, status=status)
     if status["finished"]:
         ctx.update(
-            step="import",
             problems=job.problems,
             total=job.problem_count,
             refused=job.refused,
             counts=jobs.count_rows(job),
             warnings=job.warnings,
+            may_import=job.passed and job.user_id == request.user.pk,
         )
     return render(request, "web/import.html", ctx)
 

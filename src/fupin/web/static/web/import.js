@@ -1,5 +1,6 @@
-// Progress bars of imports running in the background: poll each job's status (JSON) until it
-// is finished, then open the job's page, which shows the counts or the problems.
+// Progress bars of checks and imports running in the background: poll each job's status (JSON)
+// until it is finished, then open the job's page, which shows the counts or the problems (and,
+// after a passed check, the 确认导入 button).
 (function () {
   function show(box, s) {
     var bar = box.querySelector(".job-bar");
