@@ -395,3 +395,16 @@ def test_a_county_administrator_sees_the_imports_of_a_village_user_not_another_c
     )
     assert client_for(client, county_admin()).get(f"/import/jobs/{job.pk}/").status_code == 200
     assert client_for(client, outsider).get(f"/import/jobs/{job.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreadable_workbook_ends_the_check_with_a_clear_error(client, registry, tmp_path):
+    broken = tmp_path / "数据.xlsx"
+    broken.write_bytes(b"not a workbook")
+    c = client_for(client, county_admin())
+    job_id = job_of(upload(c, tmp_path, names=("数据.xlsx",)))
+    last = wait_until_finished(c, job_id)[-1]
+    assert last["state"] == "失败" and not last["passed"] and last["label"] == "检查未完成"
+    assert "数据.xlsx" in last["error"], last["error"]
+    text = c.get(f"/import/jobs/{job_id}/").content.decode()
+    assert 'id="job-error"' in text and 'id="import-form"' not in text
