@@ -93,14 +93,11 @@ def _settle(job: ImportJob) -> ImportJob:
     return job
 
 
-def busy() -> bool:
-    """Whether a check or an import is running in this process (one at a time: see start)."""
-    with _lock:
-        return bool(_live)
-
-
 def refuse_if_busy(kind: str) -> None:
-    """Raise JobRefused, saying what is running, when a job of kind may not start now."""
+    """Raise JobRefused, saying what is running, when a job of kind may not start now.
+
+    One job at a time, check or import (see the module docstring).
+    """
     with _lock:
         _refuse_if_busy(kind)
 
