@@ -103,3 +103,23 @@ class TestPdfFonts:
         monkeypatch.setenv("FUPIN_PDF_FONT", f"{NOTO}#2")
         with pytest.raises(pdf.FontMissing, match="无法嵌入"):
             _document()
+
+
+def test_no_line_begins_with_a_full_width_comma_or_other_closing_punctuation():
+    """GB/T 15834: ，；：？！、。 and closing brackets do not begin a line (避头点号)."""
+    from reportlab.platypus import Paragraph as RLParagraph
+
+    style = pdf._styles(pdf.cjk_font())["body"]
+    text = (
+        "工资性收入一万二千元，生产经营性收入三千元，减生产经营性支出八百元；财产性收入两百元。" * 6
+    )
+    starts = set()
+    for width in range(120, 420, 7):  # many widths, so that some break falls before each mark
+        para = RLParagraph(text, style)
+        para.wrap(width, 10_000)
+        for line in para.blPara.lines[1:]:
+            words = line[1] if isinstance(line, tuple) else line.words  # plain or styled text
+            text = "".join(w if isinstance(w, str) else getattr(w, "text", "") for w in words)
+            starts.add(text[:1])
+    assert starts, "the paragraph never wrapped"
+    assert not starts & set(pdf.NOT_AT_LINE_START)

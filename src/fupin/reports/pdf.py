@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
+from reportlab.lib import colors, textsplit
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -41,6 +41,7 @@ from reportlab.platypus import (
 from reportlab.platypus import (
     Paragraph as RLParagraph,
 )
+from reportlab.platypus import paragraph as _paragraph_module
 
 # TrueType CJK fonts reportlab can embed, with the Debian package that installs each.
 FONT_CANDIDATES: tuple[tuple[str, int, str], ...] = (
@@ -127,6 +128,16 @@ def cjk_font() -> str:
         f"{detail}请安装软件包 fonts-wqy-zenhei（apt-get install fonts-wqy-zenhei；./run.sh 会自动安装），"
         f"或 {others} 之一，或用环境变量 FUPIN_PDF_FONT 指定一个 .ttf/.ttc 字体文件。"
     )
+
+
+# Punctuation that may not begin a line (GB/T 15834 标点符号用法; 避头点号). reportlab's own
+# list has the full stop and closing brackets but not the full-width comma, semicolon, colon,
+# question and exclamation marks, so a help card could show a line starting with “，”. Its
+# two CJK line breakers (plain and styled text) read the list from their own modules.
+NOT_AT_LINE_START = "，；：？！、。）》」』】〕"
+if "，" not in textsplit.ALL_CANNOT_START:
+    textsplit.ALL_CANNOT_START += NOT_AT_LINE_START
+    _paragraph_module.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:

@@ -67,16 +67,17 @@ def help_card(h: Household, *, today: dt.date | None = None) -> bytes:
         f"（其他：{h.other_causes.replace(';', '、')}）" if h.other_causes else ""
     )
     blocks = [
+        Heading("一、基本情况"),
         Table(
             ["户主", "户编号", "住址", "贫困户属性", "贫困状态"],
             [[h.head_name, h.household_id, _place(h.region) + h.group_name, h.attribute, h.status]],
-            caption="一、基本情况",
         ),
         Paragraph(
             f"户主身份证号：{mask_id(h.head_id_number)}　联系电话：{mask_phone(h.phone) or '无'}　"
             f"识别年度：{h.identified_year or ''}　脱贫年度：{h.exit_year or ''}"
         ),
         Paragraph(f"致贫原因：{causes}"),
+        Heading(f"二、家庭成员（共{len(members)}人）"),
         Table(
             ["姓名", "与户主关系", "性别", "年龄", "健康状况", "劳动能力", "在校生状况"],
             [
@@ -91,18 +92,17 @@ def help_card(h: Household, *, today: dt.date | None = None) -> bytes:
                 ]
                 for m in members
             ],
-            caption=f"二、家庭成员（共{len(members)}人）",
         ),
         Heading("三、帮扶责任人"),
         Paragraph(
             f"帮扶责任人：{h.helper_name or '未落实'}　单位：{h.helper_unit or ''}　"
             f"联系电话：{h.helper_phone or ''}"
         ),
+        Heading("四、帮扶措施及成效"),
         Table(
             ["年度", "措施类型", "措施内容", "金额（元）"],
             [[m.year or "", m.kind, m.description, m.amount] for m in h.measures.order_by("year")]
             or [["", "暂无", "", ""]],
-            caption="四、帮扶措施及成效",
         ),
         Paragraph(
             f"家庭年纯收入：{income['total']}元；人均纯收入：{income['per_person'] or '—'}元"
