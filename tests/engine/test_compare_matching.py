@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from fupin.engine import idcard
 from fupin.engine.comparison.matching import (
     MatchSettings,
     MatchStats,
@@ -38,6 +39,11 @@ def run(
     load_rosters(con, import_rosters(rosters))
     prepare_registry(con, AS_OF)
     return con, match_roster(con, "roster_medical", settings)
+
+
+def another_digit(number: str, position: int) -> str:
+    """The first 17 characters of `number` with the digit at `position` (0-based) changed."""
+    return number[:position] + str((int(number[position]) + 1) % 10) + number[position + 1 : 17]
 
 
 def matches(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
@@ -105,6 +111,63 @@ class TestMatching:
         con, stats = run(tmp_path, c)
         assert matches(con) == {}
         assert stats.matched == 0
+
+    def test_a_valid_id_one_digit_off_belongs_to_another_person(self, tmp_path: Path) -> None:
+        # GB 11643's MOD 11-2 check character catches every single mistyped digit, so a roster
+        # ID that passes the check and differs from the registered one is somebody else's,
+        # however alike name, birth date, sex and village are
+        c = County()
+        c.household("H1")
+        me = c.member("H1", "王伟", "1980-07-21")
+        body = another_digit(me, 15)  # same birth date, same sex digit
+        other = body + idcard.check_character(body)
+        assert idcard.is_valid(other) and other != me
+        medical(
+            c,
+            id_number=other,
+            name="王伟",
+            birth_date="1980-07-21",
+            sex="男",
+            address="龙陵县龙山镇新寨村",
+        )
+        con, stats = run(tmp_path, c)
+        assert matches(con) == {}
+        assert stats.matched == 0
+        # nor is the pair offered for review: it is not a possible typo
+        assert con.execute("SELECT COUNT(*) FROM review_roster_medical").fetchall() == [(0,)]
+
+    def test_the_same_person_with_one_digit_mistyped_is_matched(self, tmp_path: Path) -> None:
+        c = County()
+        c.household("H1")
+        me = c.member("H1", "王伟", "1980-07-21")
+        typo = another_digit(me, 15) + me[17]  # the registered check character no longer fits
+        assert not idcard.is_valid(typo)
+        medical(
+            c,
+            id_number=typo,
+            name="王伟",
+            birth_date="1980-07-21",
+            sex="男",
+            address="龙陵县龙山镇新寨村",
+        )
+        con, stats = run(tmp_path, c)
+        [(name, found)] = matches(con).items()
+        assert (name, found["id"], found["method"]) == ("王伟", me, "probabilistic")
+        assert found["p"] >= MatchSettings().threshold
+
+    def test_a_member_whose_registered_id_is_mistyped_is_found_by_the_valid_roster_id(
+        self, tmp_path: Path
+    ) -> None:
+        c = County()
+        c.household("H1")
+        right = person_id("1975-03-08", 215)
+        typo = another_digit(right, 14) + right[17]
+        assert not idcard.is_valid(typo)
+        c.member("H1", "李芳", "1975-03-08", sex="女", id_number=typo)
+        medical(c, id_number=right, name="李芳")
+        con, stats = run(tmp_path, c)
+        assert {n: m["id"] for n, m in matches(con).items()} == {"李芳": typo}
+        assert stats.probabilistic == 1
 
     def test_a_pair_below_the_threshold_goes_to_review_instead(self, tmp_path: Path) -> None:
         c = County()

@@ -8,13 +8,16 @@ Two stages, per roster:
    with a Fellegi–Sunter model run by Splink on DuckDB. Comparisons: the name (same
    characters; same pinyin, for homophones such as 王丽/王莉; one character edited), the birth
    date (same; month and day transposed; one digit off), the sex, the ID number (one or two
-   characters off while one of the two fails the check, as a mistyped or corrupted ID does: two
-valid IDs that differ belong to two people) and the address (the roster address names
-   the registry village or township). Candidate pairs come from blocking rules on birth date,
-   transposed birth date, pinyin and ID fragments, so their number grows about linearly with
-   the data. Each roster row keeps its best candidate; a pair at or above `threshold` is a
-   match (method `probabilistic`), one between `review_low` and `threshold` goes to the review
-   list instead.
+   characters off while one of the two fails the check, as a mistyped or corrupted ID does)
+   and the address (the roster address names the registry village or township). Candidate
+   pairs come from blocking rules on birth date, transposed birth date, pinyin and ID
+   fragments, so their number grows about linearly with the data. Two IDs that both pass the
+   GB 11643 check and differ belong to two people (the check character catches every single
+   mistyped character and every swap of neighbours), so such a pair is never a candidate:
+   only a row or member whose ID is missing or fails the check can be paired with an ID it
+   does not equal. Each roster row keeps its best candidate; a pair at or above `threshold`
+   is a match (method `probabilistic`), one between `review_low` and `threshold` goes to the
+   review list instead.
 
 The m and u probabilities are fixed priors written below (the error rates a clerk's typing and
 a department's records have, and how often two different people share a value), not trained
@@ -134,17 +137,25 @@ def _norm_id(column: str) -> str:
     return _NORMALISE_ID.format(c=column)
 
 
-def id_valid_sql(c: str) -> str:
-    """A SQL test of a normalised ID (GB 11643): 18 characters, 17 digits and a digit or X, a
-    real birth date, and the MOD 11-2 check character. The digits are taken from one integer
-    cast, which DuckDB computes far faster than 17 substrings."""
+def id_check_sql(c: str) -> str:
+    """A SQL test that a normalised ID passes the check of GB 11643: 18 characters, 17 digits
+    and a digit or X, and the ISO 7064 MOD 11-2 check character. The digits are taken from one
+    integer cast, which DuckDB computes far faster than 17 substrings."""
     weights = [pow(2, 17 - i, 11) for i in range(17)]
     number = f"TRY_CAST(SUBSTR({c}, 1, 17) AS BIGINT)"
     total = " + ".join(f"({number} // {10 ** (16 - i)} % 10) * {w}" for i, w in enumerate(weights))
     return (
         f"COALESCE(LENGTH({c}) = 18 AND REGEXP_FULL_MATCH({c}, '[0-9]{{17}}[0-9X]') "
-        f"AND TRY_STRPTIME(SUBSTR({c}, 7, 8), '%Y%m%d') IS NOT NULL "
         f"AND SUBSTR('10X98765432', CAST(({total}) % 11 AS INTEGER) + 1, 1) = SUBSTR({c}, 18, 1), FALSE)"
+    )
+
+
+def id_valid_sql(c: str) -> str:
+    """A SQL test of a normalised ID (GB 11643): it passes the check (`id_check_sql`) and its
+    digits 7-14 are a real birth date."""
+    return (
+        f"({id_check_sql(c)} AND COALESCE(TRY_STRPTIME(SUBSTR({c}, 7, 8), '%Y%m%d') IS NOT NULL, "
+        "FALSE))"
     )
 
 
@@ -229,6 +240,7 @@ COMPARISONS: list[dict[str, Any]] = [
                 0.0000001,
             ),
             _level("NOT (id_valid_l AND id_valid_r)", "一方身份证号无效", 0.248, 0.05),
+            # both valid and different: kept out by the blocking rules (TWO_CHECKED_IDS_DIFFER)
             _level("ELSE", "身份证号不同", 0.002, 0.9499999),
         ],
     },
@@ -248,17 +260,28 @@ COMPARISONS: list[dict[str, Any]] = [
     },
 ]
 
+# Two people, never a pair: both IDs pass the MOD 11-2 check of GB 11643 and differ. The check
+# character catches every single mistyped character and every swap of two neighbours, so one
+# checked ID cannot be a typing error of another; alike names and birth dates (namesakes born
+# the same day are common in a county) do not change that. Only a pair where at least one ID
+# is missing or fails the check can be the same person under a mistyped ID.
+TWO_CHECKED_IDS_DIFFER = "(l.id_checked AND r.id_checked AND l.id <> r.id)"
+
 # Candidate pairs: the same birth date (or transposed) with the same surname or given name in
 # pinyin, the same name in pinyin born the same year, or the ID sharing its first 14 or last 8
-# characters. Each key is selective enough (birth date x surname, ID fragments) that a roster
-# row meets a handful of candidates, whatever the size of the registry.
+# characters; each without the pairs of two checked IDs that differ. Each key is selective
+# enough (birth date x surname, ID fragments) that a roster row meets a handful of candidates,
+# whatever the size of the registry.
 BLOCKING_RULES = [
-    "l.birth_block = r.birth_block AND l.surname = r.surname",
-    "l.birth_block = r.birth_block AND l.given = r.given",
-    "l.birth_swapped_block = r.birth_block AND l.surname = r.surname",
-    "l.name_pinyin = r.name_pinyin AND SUBSTR(l.birth_block, 1, 4) = SUBSTR(r.birth_block, 1, 4)",
-    "SUBSTR(l.id, 1, 14) = SUBSTR(r.id, 1, 14)",
-    "SUBSTR(l.id, 11, 8) = SUBSTR(r.id, 11, 8)",
+    f"{rule} AND NOT {TWO_CHECKED_IDS_DIFFER}"
+    for rule in (
+        "l.birth_block = r.birth_block AND l.surname = r.surname",
+        "l.birth_block = r.birth_block AND l.given = r.given",
+        "l.birth_swapped_block = r.birth_block AND l.surname = r.surname",
+        "l.name_pinyin = r.name_pinyin AND SUBSTR(l.birth_block, 1, 4) = SUBSTR(r.birth_block, 1, 4)",
+        "SUBSTR(l.id, 1, 14) = SUBSTR(r.id, 1, 14)",
+        "SUBSTR(l.id, 11, 8) = SUBSTR(r.id, 11, 8)",
+    )
 ]
 
 
@@ -288,7 +311,7 @@ def _side_sql(source: str, *, registry: bool) -> str:
                CASE WHEN b.birth IS NOT NULL THEN SUBSTR(b.birth, 1, 4) || SUBSTR(b.birth, 7, 2) || SUBSTR(b.birth, 5, 2) END AS birth_swapped,
                CASE WHEN b.birth IS NOT NULL THEN SUBSTR(b.birth, 1, 4) || SUBSTR(b.birth, 7, 2) || SUBSTR(b.birth, 5, 2) END AS birth_swapped_block,
                COALESCE(s.sex, {sex_from_id}) AS sex,
-               {ident} AS id, {valid} AS id_valid,
+               {ident} AS id, {valid} AS id_valid, {id_check_sql(ident)} AS id_checked,
                {village} AS village, {township} AS township, {address} AS address
         FROM {source} s
         CROSS JOIN LATERAL (SELECT {birth} AS birth) b
