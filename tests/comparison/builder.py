@@ -74,6 +74,7 @@ def person_id(birth: str, sequence: int) -> str:
 
 class County:
     def __init__(self) -> None:
+        self.regions: list[dict[str, str]] = list(REGIONS)
         self.households: list[dict[str, str]] = []
         self.members: list[dict[str, str]] = []
         self.rosters: dict[str, list[dict[str, str]]] = {}
@@ -154,7 +155,7 @@ class County:
         rosters = folder / "rosters"
         registry.mkdir(parents=True, exist_ok=True)
         rosters.mkdir(parents=True, exist_ok=True)
-        data = {"regions": REGIONS, "households": self.households, "members": self.members}
+        data = {"regions": self.regions, "households": self.households, "members": self.members}
         for table in REGISTRY_TABLES:
             if table.name in data:
                 write_csv(registry / table.file_name, table.field_names, data[table.name])

@@ -341,10 +341,18 @@ def _roster_facts(con: duckdb.DuckDBPyConnection, roster: str) -> None:
         """
     else:
         civil = "NULL::BOOLEAN AS is_head, NULL::BOOLEAN AS head_in_registry"
+    # A valid ID's first six digits are the county of 户籍 registration (GB 11643, GB/T 2260):
+    # the region a finding on a row without a registry household is reported under, when the
+    # registry has that county. An invalid ID's digits may be the wrong ones, so it gets none.
+    id_region = f"""
+        LEFT JOIN regions g ON r.id_valid AND REGEXP_FULL_MATCH(SUBSTR({own}, 1, 6), '[0-9]{{6}}')
+            AND g.code = SUBSTR({own}, 1, 6) || '000000'
+    """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cmp_facts_{roster} AS
-        SELECT r.*, x.member_key, x.member_key IS NOT NULL AS matched,
+        SELECT r.*, g.code AS id_region_code, g.name AS id_region_name,
+               x.member_key, x.member_key IS NOT NULL AS matched,
                x.method AS match_method, x.match_probability,
                f.name AS member_name, f.id_number AS member_id_number, f.age AS member_age,
                f.relation AS member_relation, f.health AS member_health,
@@ -354,6 +362,7 @@ def _roster_facts(con: duckdb.DuckDBPyConnection, roster: str) -> None:
         FROM {roster} r
         LEFT JOIN match_{roster} x ON x.row_number = r.row_number
         LEFT JOIN cmp_member_facts f ON f.member_key = x.member_key
+        {id_region}
         """
     )
 
@@ -463,10 +472,18 @@ def _rule_sql(
             f"s.region_code, {match_items}, {detail} AS detail, NULL::BIGINT AS roster_row "
             f"FROM {source_alias} {match} {where}"
         )
+    # a row with no registry household is reported under the county of its ID (see
+    # _roster_facts), and the detail says so
+    by_id = "s.household_region_code IS NULL AND s.id_region_code IS NOT NULL"
+    detail = (
+        f"{detail} || CASE WHEN {by_id} THEN '（按身份证号前六位归属到' || s.id_region_name || '）' "
+        "ELSE '' END"
+    )
     return (
         f"{head} s.member_household_id AS household_id, s.id_number, s.name, "
-        f"s.household_region_code AS region_code, s.match_method, s.match_probability, "
-        f"{detail} AS detail, s.row_number AS roster_row FROM {source_alias} {where}"
+        f"COALESCE(s.household_region_code, s.id_region_code) AS region_code, s.match_method, "
+        f"s.match_probability, {detail} AS detail, s.row_number AS roster_row "
+        f"FROM {source_alias} {where}"
     )
 
 
