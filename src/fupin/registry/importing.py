@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -221,44 +221,21 @@ class _Importer:
             row_digests = digests(batch.table)
             first = batch.table.column(0).to_pylist()
             keys = first if table is MEASURES else batch.table.column(table.key[0]).to_pylist()
+            if not batch.problems and self._clean_batch(table, batch, columns, seen):
+                passing: Iterable[int] = range(len(keys))  # the common case of a large import
+            else:
+                passing = self._rows_passing(reader, raw, batch, columns, seen)
             keep: list[int] = []
             kept_keys: list[str] = []
             outcomes: list[str] = []
-            if not batch.problems and self._clean_batch(table, batch, columns, seen):
-                # every row passes: only keys and outcomes are left to work out
-                for i, key in enumerate(keys):
-                    row_digest = row_digests[i]
-                    if table is MEASURES:
-                        occurrences[key + row_digest] += 1
-                        key = measure_key(key, row_digest, occurrences[key + row_digest])
-                        self.measure_keys.add(key)
-                    old = existing.get(key) if existing else None
-                    if old == row_digest:
-                        counts["unchanged"] += 1
-                        continue
-                    keep.append(i)
-                    kept_keys.append(key)
-                    outcomes.append("added" if old is None else "updated")
-                rows = _with_outcomes(batch, keep, kept_keys, row_digests, outcomes)
-                pending.add(rows)
-                if self.copy is not None and not self.result.problems:
-                    self.copy.put(table, rows.filter(pc.equal(rows.column("_outcome"), "added")))
-                continue
-            for i, row_number in enumerate(batch.row_numbers):
-                problems = batch.problems.get(i)
-                if not problems:
-                    values = {n: c[i] for n, c in zip(rule_fields, columns, strict=True)}
-                    problems = self._row_rules(reader, row_number, values, seen)
-                if problems:
-                    self._reject(reader, row_number, reader.as_dict(raw.raw_row(i)), problems)
-                    continue
+            for i in passing:
                 row_digest = row_digests[i]
                 key = keys[i]
                 if table is MEASURES:
                     occurrences[key + row_digest] += 1
                     key = measure_key(key, row_digest, occurrences[key + row_digest])
                     self.measure_keys.add(key)
-                old = existing.get(key)
+                old = existing.get(key) if existing else None
                 if old == row_digest:
                     counts["unchanged"] += 1
                     continue
@@ -269,6 +246,26 @@ class _Importer:
             pending.add(rows)
             if self.copy is not None and not self.result.problems:
                 self.copy.put(table, rows.filter(pc.equal(rows.column("_outcome"), "added")))
+
+    def _rows_passing(
+        self,
+        reader: TableReader,
+        raw: RawBatch,
+        batch: CanonicalBatch,
+        columns: list[list[str]],
+        seen: set[str],
+    ) -> Iterator[int]:
+        """Positions of the rows that pass, row by row; the others are rejected with reasons."""
+        rule_fields = RULE_FIELDS[reader.table.name]
+        for i, row_number in enumerate(batch.row_numbers):
+            problems = batch.problems.get(i)
+            if not problems:
+                values = {n: c[i] for n, c in zip(rule_fields, columns, strict=True)}
+                problems = self._row_rules(reader, row_number, values, seen)
+            if problems:
+                self._reject(reader, row_number, reader.as_dict(raw.raw_row(i)), problems)
+                continue
+            yield i
 
     def _clean_batch(
         self, table: Table, batch: CanonicalBatch, columns: list[list[str]], seen: set[str]
