@@ -1,9 +1,10 @@
 """A table of the standard format as batches of Arrow columns, checked and canonicalised.
 
-This is the import's inner loop. A million-member file is read by Arrow's CSV reader as
-string columns, then canonicalised a batch at a time, column by column, on the distinct values
-only: a column of a hundred thousand cells usually holds a few dozen enumeration values or a
-few thousand amounts, so the Python rules of `values.py` run once per distinct value and Arrow
+This is the import's inner loop. A regular CSV file is read whole by Arrow's CSV reader as
+string columns (one copy of its text in memory, about the size of the file; the batches are
+slices of it, and what the import keeps of them goes to a spool on disk), then canonicalised
+a batch at a time, column by column, on the distinct values only: a column of fifty thousand
+cells usually holds a few dozen enumeration values or a few thousand amounts, so the Python rules of `values.py` run once per distinct value and Arrow
 spreads the answers back over the rows. ID numbers, which are all distinct, are checked by the
 vectorised `idcard.valid_mask`.
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from fupin.engine import idcard
 from fupin.engine.standard_format import Field, Table
-from fupin.engine.values import Canonicaliser, CellError, Value, clean, parse_cell
+from fupin.engine.values import CellError, Value, clean, parse_cell
 
 
 class DatasetError(ValueError):
@@ -203,90 +202,6 @@ def parse_row(
             )
             values[f.name] = None
     return values, problems
-
-
-class RowCanonicaliser:
-    """Raw rows of one reader (see TableReader.raw_rows) to canonical text tuples, with problems.
-
-    This is the import's inner loop, so it works a batch of rows at a time, column by column:
-    a dictionary look-up per repeated cell, a vectorised check of ID numbers, and a full parse
-    only for values not seen before.
-    """
-
-    def __init__(self, reader: TableReader) -> None:
-        self.reader = reader
-        where = {name: i for i, name in enumerate(reader.columns) if name is not None}
-        self.steps = [(f, where.get(f.name), Canonicaliser(f)) for f in reader.table.fields]
-        self.width = len(reader.columns)
-
-    def batch(
-        self, items: list[tuple[int, list[object]]]
-    ) -> list[tuple[int, tuple[str, ...], list[Problem]]]:
-        width = self.width
-        rows = [c if len(c) == width else (list(c) + [""] * width)[:width] for _, c in items]
-        columns = list(zip(*rows, strict=True)) if rows else []
-        problems: dict[int, list[Problem]] = {}
-        out_columns: list[list[str]] = []
-        for f, column, step in self.steps:
-            cells = columns[column] if column is not None and columns else ("",) * len(items)
-            out_columns.append(self._column(f, step, cells, items, problems))
-        canonical_rows = list(zip(*out_columns, strict=True)) if items else []
-        return [
-            (number, row, problems.get(i, []))
-            for i, ((number, _), row) in enumerate(zip(items, canonical_rows, strict=True))
-        ]
-
-    def _column(
-        self,
-        f: Field,
-        step: Canonicaliser,
-        cells: tuple[object, ...],
-        items: list[tuple[int, list[object]]],
-        problems: dict[int, list[Problem]],
-    ) -> list[str]:
-        if f.type == "text":
-            out = [c.strip() if type(c) is str else clean(c) for c in cells]  # noqa: E721
-            misses = [i for i, v in enumerate(out) if not v or "\u3000" in v] if f.required else []
-        elif f.type == "id":
-            texts = [c if type(c) is str else clean(c) for c in cells]  # noqa: E721
-            ok = idcard.valid_mask(texts)
-            out = texts
-            misses = [i for i, good in enumerate(ok) if not good]
-        else:
-            get = step.answers.get
-            found = [get(c) if type(c) is str else None for c in cells]  # noqa: E721
-            out = found  # type: ignore[assignment]
-            misses = [i for i, v in enumerate(found) if type(v) is not str]  # noqa: E721
-        answers: dict[object, str | CellError] = {}
-        for i in misses:
-            raw = cells[i] if type(cells[i]) is str else clean(cells[i])  # noqa: E721
-            answer = answers.get(raw)
-            if answer is None:
-                try:
-                    answer = step(str(raw))
-                except CellError as error:
-                    answer = error
-                answers[raw] = answer
-            if isinstance(answer, str):
-                out[i] = answer
-            else:
-                out[i] = ""
-                problems.setdefault(i, []).append(
-                    Problem(
-                        self.reader.file_label,
-                        items[i][0],
-                        self.reader.label_of(f.name),
-                        clean(raw),
-                        str(answer),
-                    )
-                )
-        return out
-
-    def __call__(
-        self, row_number: int, cells: list[object]
-    ) -> tuple[tuple[str, ...], list[Problem]]:
-        _, row, problems = self.batch([(row_number, cells)])[0]
-        return row, problems
 
 
 def field_of(table: Table, name: str) -> Field:
