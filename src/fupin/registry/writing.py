@@ -122,12 +122,11 @@ class RegistryWriter:
         try:
             con.register("new_rows", rows)
             columns = self._columns(table)
-            sql = _current_sql(table)
-            if table.name == "households":
+            with_helpers = table.name == "households"
+            if with_helpers:
                 con.register("helper_ids", _helper_ids(raw_connection, rows))
-                sql = _with_helper_ids(sql)
                 columns.append("helper_id")
-            current = con.sql(sql).to_arrow_table()
+            current = con.sql(_current_sql(table, with_helpers=with_helpers)).to_arrow_table()
             _copy_csv(raw_connection, DB_TABLES[table.name], columns, current)
             del current
             versions = con.sql(
@@ -219,8 +218,11 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _current_sql(table: Table) -> str:
-    """The current table's typed values as text, NULL where db_values gives None."""
+def _current_sql(table: Table, *, with_helpers: bool = False) -> str:
+    """The current table's typed values as text, NULL where db_values gives None.
+
+    with_helpers: households, with the helper_id of their 帮扶责任人 (see _helper_ids).
+    """
     out = []
     for f in table.fields:
         column = f'"{f.name}"'
@@ -236,7 +238,14 @@ def _current_sql(table: Table) -> str:
     out.append('"_digest" AS digest')
     if table.name == "measures":
         out.append('"_key" AS record_key')
-    return f"SELECT {', '.join(out)} FROM new_rows"
+    source = "new_rows"
+    if with_helpers:
+        out.append("CAST(h_id AS VARCHAR) AS helper_id")
+        source += (
+            " LEFT JOIN helper_ids"
+            " ON h_name = helper_name AND h_unit = helper_unit AND h_phone = helper_phone"
+        )
+    return f"SELECT {', '.join(out)} FROM {source}"
 
 
 def _helper_ids(raw_connection: psycopg.Connection, households: pa.Table) -> pa.Table:
@@ -269,14 +278,6 @@ def _helper_ids(raw_connection: psycopg.Connection, households: pa.Table) -> pa.
         [pa.array([row[i] for row in found], pa.string()) for i in range(3)]
         + [pa.array([row[3] for row in found], pa.int64())],
         names=["h_name", "h_unit", "h_phone", "h_id"],
-    )
-
-
-def _with_helper_ids(sql: str) -> str:
-    select, rest = sql.split(" FROM new_rows", 1)
-    return (
-        f"{select}, CAST(h_id AS VARCHAR) AS helper_id FROM new_rows LEFT JOIN helper_ids "
-        "ON h_name = helper_name AND h_unit = helper_unit AND h_phone = helper_phone" + rest
     )
 
 
