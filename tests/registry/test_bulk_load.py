@@ -86,3 +86,20 @@ def test_a_failure_while_writing_in_the_background_rolls_everything_back(tmp_pat
     with pytest.raises(RuntimeError, match="磁盘已满"):
         import_dataset(dataset.write(tmp_path / "ds"))
     assert Household.objects.count() == 0 and RecordVersion.objects.count() == 0
+
+
+def test_the_first_failure_in_the_background_is_the_one_reported(tmp_path, monkeypatch):
+    from fupin.engine import column_batches
+
+    monkeypatch.setattr(column_batches, "BATCH_ROWS", 2)  # many batches, many writes
+    calls = []
+
+    def failing(self, raw_connection, table, rows):
+        calls.append(table.name)
+        raise RuntimeError("第一次失败") if len(calls) == 1 else ValueError("后来的失败")
+
+    monkeypatch.setattr(writing.RegistryWriter, "copy_columns", failing)
+    with pytest.raises(RuntimeError, match="第一次失败"):
+        import_dataset(dataset.write(tmp_path / "ds"))
+    assert len(calls) == 1  # nothing more is written after a failure
+    assert Household.objects.count() == 0 and RecordVersion.objects.count() == 0

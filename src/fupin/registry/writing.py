@@ -319,7 +319,8 @@ class BackgroundCopy:
         self.raw_connection = connection.connection
         self.writer = writer
         self.queue: queue.Queue[tuple[Table, pa.Table] | None] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # the first failure; the thread then stops writing
+        self.reported = False
         self.thread = threading.Thread(target=self._run, name="fupin-copy", daemon=True)
         self.thread.start()
 
@@ -351,9 +352,9 @@ class BackgroundCopy:
                 self.queue.task_done()
 
     def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
+        if self.error is not None and not self.reported:
+            self.reported = True  # once: close() in a finally must not hide the first report
+            raise self.error
 
 
 # Tables a large import writes into; their secondary indexes are rebuilt after a bulk load.
