@@ -720,23 +720,11 @@ def import_dataset(
         return result
     try:
         with transaction.atomic(), bulk_load(*_expected_rows(path)):
-            streamed = False
             if connection.vendor == "postgresql":
-                try:
-                    with transaction.atomic():
-                        importer.copy = BackgroundCopy(writer)
-                        try:
-                            importer.check()
-                        finally:
-                            importer.copy.close()
-                            importer.copy = None
-                        if result.problems:
-                            raise _Unstream
-                    streamed = True
-                except _Unstream:
-                    pass
+                streamed = _check_writing_new_rows(importer, writer)
             else:
                 importer.check()
+                streamed = False
             if result.problems and not keep_valid:
                 raise _Refused
             importer.write(writer, streamed=streamed)
@@ -747,6 +735,26 @@ def import_dataset(
         importer.write_rejects(rejects_dir)
     _finish(run, result)
     return result
+
+
+def _check_writing_new_rows(importer: _Importer, writer: RegistryWriter) -> bool:
+    """The check, with the new rows written meanwhile; whether they stayed written.
+
+    Inside a savepoint: if the check finds any problem, the rows written so far are undone.
+    """
+    try:
+        with transaction.atomic():
+            importer.copy = BackgroundCopy(writer)
+            try:
+                importer.check()
+            finally:
+                importer.copy.close()
+                importer.copy = None
+            if importer.result.problems:
+                raise _Unstream
+    except _Unstream:
+        return False
+    return True
 
 
 def _finish(run: ImportRun, result: ImportResult) -> None:
