@@ -10,6 +10,7 @@ from typing import Any
 from fupin.assessment import plans
 from fupin.assessment.models import Plan
 from fupin.engine.assessment.decisions import AssessmentPolicy, load_assessment_policy
+from fupin.engine.assessment.outputs import CountyReport, county_report
 from fupin.engine.assessment.run import Assessment, assess_survey
 from fupin.engine.assessment.survey import survey_from_rows
 
@@ -21,6 +22,7 @@ class PlanResults:
     error: str = ""
     problems: list[Any] = field(default_factory=list)
     data_label: str = ""
+    con: Any = None  # the registry snapshot the figures were computed on (None without one)
 
 
 def survey_rows(plan: Plan) -> list[dict[str, str]]:
@@ -69,4 +71,17 @@ def plan_results(plan: Plan, *, use_registry: bool = True) -> PlanResults:
         return PlanResults(policy, None, str(exc.args[0]), exc.problems, label)
     except EstimationError as exc:
         return PlanResults(policy, None, str(exc), [], label)
-    return PlanResults(policy, result, "", [], label)
+    return PlanResults(policy, result, "", [], label, con)
+
+
+def plan_report(found: PlanResults, plan: Plan) -> CountyReport:
+    """The county report of the plan's results, as `fupin assess` completes it: village exits
+    against the exit standard on the same snapshot, the report's sources and region names."""
+    assert found.assessment is not None
+    return county_report(
+        found.assessment,
+        found.policy,
+        con=found.con,
+        survey_source=source_label(plan),
+        data_label=found.data_label,
+    )

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fupin.assessment import actions, plans, results
@@ -310,4 +311,65 @@ def survey_download(request: HttpRequest, pk: int) -> HttpResponse:
     from fupin.web import audit
 
     audit.log(request, "导出调查结果", f"assessment.plan:{plan.pk}", "survey.csv")
+    return response
+
+
+# The files of `fupin assess --out`, each written by the engine's own writer (outputs.py):
+# URL name → (content type, Chinese title of the download)
+RESULT_FILES = {
+    "rates.csv": ("text/csv; charset=utf-8", "三率一度"),
+    "decisions.csv": ("text/csv; charset=utf-8", "退出判定"),
+    "report.xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "评估结果",
+    ),
+    "report.pdf": ("application/pdf", "评估报告"),
+}
+
+
+def _county_name(code: str) -> str:
+    from fupin.registry.models import Region
+
+    region = Region.objects.filter(code=code).first()
+    return region.name if region is not None else code
+
+
+def attachment(ascii_name: str, name: str) -> str:
+    """Content-Disposition with the Chinese name as RFC 5987 filename* and an ASCII fallback
+    for clients that do not read it."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@access.permission_required(PERMISSION)
+def result_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """rates.csv, decisions.csv, report.xlsx or report.pdf of the plan's current findings, on
+    the snapshot and policy of the rates page."""
+    plan = plan_or_404(request.user, pk)
+    if name not in RESULT_FILES:
+        raise Http404("没有这个评估结果文件")
+    try:
+        found = results.plan_results(plan)
+    except AssessmentPolicyError as exc:
+        return _plan_page(request, plan, error=str(exc), status=500)
+    if found.assessment is None:
+        messages.error(request, f"无法生成 {name}：{found.error}")
+        return redirect("assessment:rates", pk=plan.pk)
+    from fupin.engine.assessment.outputs import write_output
+
+    report = results.plan_report(found, plan)
+    with tempfile.TemporaryDirectory() as folder:
+        content = write_output(report, name, Path(folder) / name).read_bytes()
+    kind, title = RESULT_FILES[name]
+    stem, suffix = name.rsplit(".", 1)
+    day = timezone.localdate().isoformat()
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = attachment(
+        f"{stem}-{plan.county_code[:6]}-{day}.{suffix}",
+        f"{title}-{_county_name(plan.county_code)}-{day}.{suffix}",
+    )
+    from fupin.web import audit
+
+    audit.log(request, "导出评估结果", f"assessment.plan:{plan.pk}", name)
     return response

@@ -39,25 +39,6 @@ def _policy(ref: str) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
-def _village_standard(con: Any, pol: Any) -> tuple[dict[str, dict[str, Any]] | None, str]:
-    """The exit-standard engine's village verdicts for the policy's exit standard."""
-    if con is None:
-        return None, "未提供建档立卡数据，村级退出标准（道路、饮水、集体经济等）未评估"
-    if not pol.exit_standard:
-        return None, "评估策略未指定退出标准文件，村级退出标准未评估"
-    from fupin.engine.exit_evaluation import evaluate
-
-    as_of = dt.date.fromisoformat(str(pol.sampling.get("reference_date") or f"{pol.year}-12-31"))
-    try:
-        results = evaluate(con, pol.exit_standard, as_of)
-    except Exception as exc:  # the engine's own errors are many; say which and go on
-        return None, f"村级退出标准（{pol.exit_standard}）未能评估：{exc}"
-    rows = results.villages.to_pylist()
-    return {
-        str(r["region_code"]): r for r in rows
-    }, f"村级退出标准按 {pol.exit_standard} 评估，截至 {as_of}"
-
-
 @click.command("sample")
 @click.option("--snapshot", help="数据快照编号（或快照文件夹）")
 @click.option(
@@ -162,16 +143,9 @@ def assess_command(
     no_pdf: bool,
 ) -> None:
     """由调查结果计算三率一度（含95%置信区间）、县级退出判定和评估报告。"""
-    from fupin.engine.assessment.decisions import decide_villages
     from fupin.engine.assessment.estimation import EstimationError
-    from fupin.engine.assessment.reports import (
-        read_plan,
-        write_decisions_csv,
-        write_rates_csv,
-        write_report_pdf,
-        write_report_xlsx,
-        write_villages_csv,
-    )
+    from fupin.engine.assessment.outputs import county_report, write_outputs
+    from fupin.engine.assessment.reports import read_plan
     from fupin.engine.assessment.run import assess_survey
     from fupin.engine.assessment.survey import SurveyError, merge_plans, read_survey
 
@@ -186,11 +160,6 @@ def assess_command(
     for warning in survey.warnings:
         click.echo(f"警告：{warning}", err=True)
     con, data_label = _open_data(data, snapshot)
-    names: dict[str, str] = (
-        {str(c): str(n) for c, n in con.execute("SELECT code, name FROM regions").fetchall()}
-        if con is not None
-        else {}
-    )
     try:
         result = assess_survey(
             survey,
@@ -201,45 +170,9 @@ def assess_command(
         )
     except (SurveyError, EstimationError) as exc:
         raise click.ClickException(str(exc)) from None
-    findings, estimates, populations = result.findings, result.estimates, result.populations
-    decisions = result.decisions
-    standard, standard_note = _village_standard(con, pol)
-    if standard_note:
-        estimates.notes.append(standard_note)
-    village_decisions = decide_villages(pol, result.village_estimates, standard)
-    sources = {
-        "评估策略": f"{pol.name}（{pol.file.name}）",
-        "调查结果": survey.source + f"，{findings.height}户",
-        "建档立卡数据": data_label or "未提供",
-        "生成时间": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    write_rates_csv(estimates, out / "rates.csv")
-    write_decisions_csv(pol, decisions, out / "decisions.csv")
-    write_villages_csv(village_decisions, out / "villages.csv")
-    write_report_xlsx(
-        out / "report.xlsx",
-        pol,
-        estimates,
-        decisions,
-        findings,
-        populations,
-        sources,
-        village_decisions,
-        names,
-    )
-    if not no_pdf:
-        write_report_pdf(
-            out / "report.pdf",
-            pol,
-            estimates,
-            decisions,
-            findings,
-            sources,
-            village_decisions,
-            names,
-        )
-    (out / "notes.txt").write_text("\n".join(estimates.notes) + "\n", encoding="utf-8")
+    report = county_report(result, pol, con=con, survey_source=survey.source, data_label=data_label)
+    write_outputs(report, out, pdf=not no_pdf)
+    estimates, decisions, village_decisions = result.estimates, result.decisions, report.villages
     refused = [v for v in village_decisions if v.verdict == "不予出列"]
     if refused:
         estimates.notes.append(f"抽查村中{len(refused)}个村不予出列，见 villages.csv")
