@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from fupin.assessment import results
 from fupin.web.models import AuditLog
-from tests.assessment.test_pages import XLSX, fill, fupin
+from tests.assessment.test_pages import XLSX, assess_with_cli, fill
 from tests.pdfs import assert_fonts_embedded, needs_poppler, pdf_text
 from tests.web.conftest import client_for
 
@@ -24,17 +24,6 @@ COUNTY = "530523000000"
 
 def url(plan, name: str) -> str:
     return f"/assessment/plans/{plan.pk}/results/{name}"
-
-
-def cli_outputs(c, plan, plan_file: Path, tmp_path: Path) -> Path:
-    survey = tmp_path / "survey.csv"
-    survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
-    out = tmp_path / "out"
-    result = fupin(
-        tmp_path, "assess", "--survey", str(survey), "--plan", str(plan_file), "--out", str(out)
-    )
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:
@@ -50,7 +39,7 @@ def test_the_four_downloads_are_the_files_of_fupin_assess(
     page = c.get(f"/assessment/plans/{plan.pk}/rates/").content.decode()
     for name in ("rates.csv", "decisions.csv", "report.xlsx", "report.pdf"):
         assert f'href="{url(plan, name)}"' in page
-    out = cli_outputs(c, plan, plan_file, tmp_path)
+    out = assess_with_cli(c, plan, plan_file, tmp_path)
 
     rates = c.get(url(plan, "rates.csv"))
     assert rates.status_code == 200
@@ -140,23 +129,10 @@ def test_with_a_snapshot_the_files_are_those_of_fupin_assess_on_it(
     c = client_for(client, assessor)
     fill(c, plan)
     snapshot = freeze(timezone.localdate())
-    survey = tmp_path / "survey.csv"
-    survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
-    out = tmp_path / "out"
-    result = fupin(
-        Path(os.environ["FUPIN_HOME"]),
-        "assess",
-        "--survey",
-        str(survey),
-        "--plan",
-        str(plan_file),
-        "--snapshot",
-        snapshot.name,
-        "--out",
-        str(out),
-        "--no-pdf",
+    home = Path(os.environ["FUPIN_HOME"])
+    out = assess_with_cli(
+        c, plan, plan_file, tmp_path, "--snapshot", snapshot.name, "--no-pdf", home=home
     )
-    assert result.returncode == 0, result.stderr
     rates = csv_rows(c.get(url(plan, "rates.csv")).content)
     assert rates == csv_rows((out / "rates.csv").read_bytes())
     assert any(r["indicator"] == "comprehensive_incidence" for r in rates)

@@ -305,6 +305,29 @@ def fupin(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def assess_with_cli(c, plan, plan_file: Path, tmp_path: Path, *options: str, home=None) -> Path:
+    """`fupin assess` on the survey.csv the site gives for the plan; its output folder.
+
+    home: the FUPIN_HOME of the command (the test's own, to read its snapshots), else tmp_path.
+    """
+    survey = tmp_path / "survey.csv"
+    survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
+    out = tmp_path / "out"
+    result = fupin(
+        home or tmp_path,
+        "assess",
+        "--survey",
+        str(survey),
+        "--plan",
+        str(plan_file),
+        *options,
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
 class TestRates:
     def test_the_rates_page_shows_the_engine_rates_and_the_county_decision(
         self, client, plan, assessor
@@ -324,21 +347,7 @@ class TestRates:
     ):
         c = client_for(client, assessor)
         fill(c, plan)
-        survey = tmp_path / "survey.csv"
-        survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
-        out = tmp_path / "out"
-        result = fupin(
-            tmp_path,
-            "assess",
-            "--survey",
-            str(survey),
-            "--plan",
-            str(plan_file),
-            "--out",
-            str(out),
-            "--no-pdf",
-        )
-        assert result.returncode == 0, result.stderr
+        out = assess_with_cli(c, plan, plan_file, tmp_path, "--no-pdf")
         with (out / "rates.csv").open(encoding="utf-8") as handle:
             cli = {(r["region_code"], r["indicator"]): r for r in csv.DictReader(handle)}
         site = results.plan_results(plan).assessment
@@ -389,23 +398,10 @@ class TestRatesWithTheRegistry:
         assert snapshot.name in site.data_label
         incidence = site.assessment.estimates.get("530523000000", "comprehensive_incidence")
         assert incidence is not None, site.assessment.estimates.notes
-        survey = tmp_path / "survey.csv"
-        survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
-        out = tmp_path / "out"
-        result = fupin(
-            Path(os.environ["FUPIN_HOME"]),
-            "assess",
-            "--survey",
-            str(survey),
-            "--plan",
-            str(plan_file),
-            "--snapshot",
-            snapshot.name,
-            "--out",
-            str(out),
-            "--no-pdf",
+        home = Path(os.environ["FUPIN_HOME"])
+        out = assess_with_cli(
+            c, plan, plan_file, tmp_path, "--snapshot", snapshot.name, "--no-pdf", home=home
         )
-        assert result.returncode == 0, result.stderr
         with (out / "rates.csv").open(encoding="utf-8") as handle:
             cli = {(r["region_code"], r["indicator"]): r for r in csv.DictReader(handle)}
         row = cli[("530523000000", "comprehensive_incidence")]
@@ -443,25 +439,9 @@ class TestRatesWithTheRegistry:
         # 1 left out of H003 and 2 found; both villages drawn with certainty
         assert missed.estimate == pytest.approx((3 + 3) / (1195 + 899))
         assert "抽中村" in site.estimates.definitions["missed_rate"]
-        survey = tmp_path / "survey.csv"
-        survey.write_bytes(c.get(f"/assessment/plans/{plan.pk}/survey.csv").content)
-        out = tmp_path / "out"
-        result = fupin(
-            Path(os.environ["FUPIN_HOME"]),
-            "assess",
-            "--survey",
-            str(survey),
-            "--plan",
-            str(plan_file),
-            "--snapshot",
-            snapshot.name,
-            "--policy",
-            str(policy),
-            "--out",
-            str(out),
-            "--no-pdf",
-        )
-        assert result.returncode == 0, result.stderr
+        home = Path(os.environ["FUPIN_HOME"])
+        options = ("--snapshot", snapshot.name, "--policy", str(policy), "--no-pdf")
+        out = assess_with_cli(c, plan, plan_file, tmp_path, *options, home=home)
         with (out / "rates.csv").open(encoding="utf-8") as handle:
             cli = {(r["region_code"], r["indicator"]): r for r in csv.DictReader(handle)}
         assert f"{missed.estimate:.6f}" == cli[("530523000000", "missed_rate")]["estimate"]
