@@ -3,20 +3,17 @@ enters two households' findings, one refused first by a survey rule, and reads t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from fupin.registry.importing import import_dataset
 from fupin.web.accounts import create_user
+from tests.browsers import chromium, needs_chromium
 from tests.registry import dataset
 from tests.web.conftest import PASSWORD, rows
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -33,25 +30,9 @@ def site(transactional_db, live_server, tmp_path, monkeypatch):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            yield context.new_page()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        yield context.new_page()
 
 
 def test_an_assessor_enters_two_findings_and_sees_the_rates(site, page, plan_file):

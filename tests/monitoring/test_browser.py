@@ -12,18 +12,10 @@ from django.test import Client
 from fupin.monitoring import network
 from fupin.monitoring.models import Case, Need, Pledge
 from fupin.registry.models import Household
+from tests.browsers import chromium
 from tests.monitoring import county
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -31,12 +23,8 @@ def browser(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
     # itself (not by the live server) are still plain synchronous calls.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def logged_in_page(browser, live_server, user):

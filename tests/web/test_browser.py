@@ -18,15 +18,15 @@ from fupin.registry.freezing import freeze
 from fupin.registry.importing import import_dataset
 from fupin.web import verdicts
 from fupin.web.accounts import create_user
+from tests.browsers import chromium, needs_chromium
 from tests.registry import dataset
 from tests.web.conftest import OTHER_COUNTY, PASSWORD, rows
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -48,22 +48,8 @@ def site(transactional_db, live_server, tmp_path, monkeypatch):
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def shot(page, name: str, tmp_path: Path) -> None:
