@@ -3,16 +3,7 @@
   var el = document.getElementById("chart-data");
   if (!el || typeof echarts === "undefined") { return; }
   var data = JSON.parse(el.textContent);
-  var colors = ["#c23531", "#2f4554", "#61a0a8", "#d48265", "#91c7ae", "#749f83"];
-  function draw(id, option) {
-    var node = document.getElementById(id);
-    if (!node) { return null; }
-    var chart = echarts.init(node);
-    option.color = colors;
-    option.animation = false;
-    chart.setOption(option);
-    return chart;
-  }
+  var draw = window.fupinDrawChart;
   draw("chart-status", {
     title: { text: "贫困户按状态", left: "center" },
     tooltip: { trigger: "item" },
