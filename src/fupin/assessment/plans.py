@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from fupin.engine.assessment.reports import SURVEY_SHEET, column_label, read_plan
-from fupin.engine.assessment.survey import PlanDesign, SurveyError
+from fupin.engine.assessment.survey import PLAN_REGISTERED_SCHEMA, PlanDesign, SurveyError
 from fupin.engine.standard_format import SURVEY
 from fupin.engine.tables import Problem
 
@@ -145,14 +145,7 @@ def plan_design(design: dict[str, list[dict[str, Any]]], source: str) -> PlanDes
     """The stored design as the engine's PlanDesign (same schema as read_plan gives)."""
     registered = pl.DataFrame(
         design.get("registered", []),
-        schema={
-            "household_id": pl.Utf8,
-            "region_code": pl.Utf8,
-            "stratum": pl.Utf8,
-            "cluster": pl.Utf8,
-            "status_claimed": pl.Utf8,
-            "prob": pl.Float64,
-        },
+        schema=PLAN_REGISTERED_SCHEMA,
     )
     villages = pl.DataFrame(
         design.get("villages", []),

@@ -173,7 +173,7 @@ def read_plan(path: str | Path) -> Any:
     """The design of a plan workbook written by write_plan_xlsx (see survey.PlanDesign)."""
     from python_calamine import CalamineWorkbook
 
-    from fupin.engine.assessment.survey import PlanDesign, SurveyError
+    from fupin.engine.assessment.survey import PLAN_REGISTERED_SCHEMA, PlanDesign, SurveyError
     from fupin.engine.values import clean
 
     path = Path(path)
@@ -237,14 +237,7 @@ def read_plan(path: str | Path) -> Any:
             for u in units
             if u["registered"] == "是" and u["household_id"]
         ],
-        schema={
-            "household_id": pl.Utf8,
-            "region_code": pl.Utf8,
-            "stratum": pl.Utf8,
-            "cluster": pl.Utf8,
-            "status_claimed": pl.Utf8,
-            "prob": pl.Float64,
-        },
+        schema=PLAN_REGISTERED_SCHEMA,
     )
     village_frame = pl.DataFrame(
         [

@@ -198,6 +198,17 @@ def _check_row(
 # --- attaching a plan -------------------------------------------------------------------------
 
 
+# The registered households of a plan's design, one row per sampled household.
+PLAN_REGISTERED_SCHEMA = {
+    "household_id": pl.Utf8,
+    "region_code": pl.Utf8,
+    "stratum": pl.Utf8,
+    "cluster": pl.Utf8,
+    "status_claimed": pl.Utf8,
+    "prob": pl.Float64,
+}
+
+
 @dataclass
 class PlanDesign:
     """What the estimation needs from a sampling plan."""
