@@ -123,6 +123,8 @@ def open_dataset(
     if con is None:
         con = duckdb.connect()
         con.execute("SET enable_progress_bar = false")
+        # a Parquet file's footer is read once, not again for every query binding the view
+        con.execute("SET parquet_metadata_cache = true")
     wanted = [t for t in ALL_TABLES.values() if tables is None or t.name in set(tables)]
     if is_snapshot(path):
         _open_snapshot(path, con, wanted)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from fupin.engine.yaml_files import load_yaml
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY = "exit-procedure-anhui-2018"
@@ -138,7 +138,7 @@ def load(policy_id: str = DEFAULT_POLICY) -> Procedure:
     path = POLICY_DIR / f"{policy_id}.yaml"
     if not path.exists():
         raise ProcedureError(f"找不到退出程序政策文件 {path.name}")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     steps = []
     for s in raw["steps"]:
         steps.append(

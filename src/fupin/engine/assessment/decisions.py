@@ -27,6 +27,7 @@ from fupin.engine.assessment.estimation import (
     RateParams,
 )
 from fupin.engine.assessment.sampling import SamplingParams
+from fupin.engine.yaml_files import load_yaml
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 
@@ -163,7 +164,7 @@ def _rules(raw: Any, where: str, file: str) -> tuple[Rule, ...]:
 def load_assessment_policy(ref: str | Path) -> AssessmentPolicy:
     path = policy_file(ref)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise AssessmentPolicyError(f"策略文件 {path.name}：无法读取（{exc}）") from None
     if not isinstance(data, Mapping) or data.get("kind") != "assessment":

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from fupin.engine.assessment.decisions import OPERATORS, POLICIES_DIR
+from fupin.engine.yaml_files import load_yaml
 
 
 class ScoringError(ValueError):
@@ -165,7 +166,7 @@ def load_scoring_policy(ref: str | Path) -> ScoringPolicy:
         known = "、".join(sorted(p.stem for p in POLICIES_DIR.glob("scoring-*.yaml")))
         raise ScoringError(f"找不到评分策略“{ref}”（可用：{known}）")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ScoringError(f"策略文件 {path.name}：无法读取（{exc}）") from None
     if not isinstance(data, Mapping) or data.get("kind") != "scoring":

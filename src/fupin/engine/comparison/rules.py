@@ -55,6 +55,7 @@ from fupin.engine.standard_format import (
     ROSTER_TABLES,
     Field,
 )
+from fupin.engine.yaml_files import load_yaml
 
 __all__ = [
     "FINDING_IDS",
@@ -308,7 +309,7 @@ def load_rules(ref: str | Path) -> RuleSet:
     """The checked rule file; raises PolicyError naming the file, rule and problem."""
     path = rules_path(ref)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"比对规则文件 {path.name}：无法读取（{exc}）") from None
     except yaml.YAMLError as exc:

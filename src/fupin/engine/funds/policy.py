@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from fupin.engine.yaml_files import load_yaml
+
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 DEFAULT_POLICY = "funds-jiangxi-2017"
 
@@ -107,7 +109,7 @@ def load_funds_policy(ref: str | Path = DEFAULT_POLICY) -> FundsPolicy:
     if not path.is_file():
         raise FundsPolicyError(f"资金策略文件不存在：{path}")
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = load_yaml(path.read_text("utf-8"))
     except yaml.YAMLError as exc:
         raise FundsPolicyError(f"资金策略文件 {path.name}：YAML 格式错误（{exc}）") from None
     if not isinstance(data, dict) or "id" not in data or "parameters" not in data:

@@ -17,6 +17,7 @@ import yaml
 from sqlglot import exp
 
 from fupin.engine.monitoring.expressions import ExpressionError, check
+from fupin.engine.yaml_files import load_yaml
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 DEFAULT_POLICY = "monitoring-2018"
@@ -128,7 +129,7 @@ def load_monitoring_policy(ref: str | Path = DEFAULT_POLICY) -> MonitoringPolicy
     """The checked monitoring policy; raises MonitoringPolicyError naming file, rule, problem."""
     path = policy_file(ref)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise MonitoringPolicyError(f"策略文件 {path.name}：无法读取（{exc}）") from None
     return parse_policy(data, path)

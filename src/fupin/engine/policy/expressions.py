@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import sqlglot
+
+# sqlglot loads a dialect on its first use: expressions are read as DuckDB SQL, and loading the
+# dialect here, with the engine, keeps about 50 ms out of the first evaluation of a process.
+import sqlglot.dialects.duckdb  # noqa: F401
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 

@@ -24,6 +24,7 @@ from fupin.engine.policy.scopes import (
     VILLAGE_FIELDS,
     scope_for,
 )
+from fupin.engine.yaml_files import load_yaml
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 
@@ -125,7 +126,7 @@ def _load_cached(path: str, mtime_ns: int) -> Policy:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"策略文件 {path.name}：无法读取（{exc}）") from None
     except yaml.YAMLError as exc:
