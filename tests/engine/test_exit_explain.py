@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fupin.engine.exit_evaluation import evaluate, explain_household
+from fupin.engine.exit_evaluation import evaluate, evaluate_households, explain_household
 from tests.engine.exit_data import AS_OF, born_aged, household, member, write_dataset
 
 
@@ -86,3 +86,22 @@ class TestPythonApi:
         frame = results.to_pandas()
         assert list(frame.sort_values("household_id")["verdict"]) == ["未达标", "数据不全"]
         assert results.summary["possible_wrong_exits"]["count"] == 1
+
+    def test_the_households_only_evaluation_gives_the_rows_of_the_full_one(
+        self, folder: Path
+    ) -> None:
+        full = evaluate(folder, "yunnan-2017", AS_OF).households
+        alone = evaluate_households(folder, "yunnan-2017", AS_OF)
+        assert alone.schema == full.schema
+        assert alone.sort_by("household_id").equals(full.sort_by("household_id"))
+
+    def test_only_the_columns_asked_for_come_back_in_that_order(self, folder: Path) -> None:
+        wanted = ["gaps", "household_id", "passed"]
+        table = evaluate_households(folder, "yunnan-2017", AS_OF, columns=wanted)
+        assert table.column_names == wanted
+        full = evaluate_households(folder, "yunnan-2017", AS_OF)
+        assert table.sort_by("household_id").equals(full.select(wanted).sort_by("household_id"))
+
+    def test_an_unknown_column_is_refused_by_name(self, folder: Path) -> None:
+        with pytest.raises(ValueError, match="没有结果列“gap_text”"):
+            evaluate_households(folder, "yunnan-2017", AS_OF, columns=["household_id", "gap_text"])

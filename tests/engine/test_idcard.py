@@ -55,7 +55,9 @@ class TestResidentId:
 
     def test_it_refuses_an_unknown_province(self):
         body = "99010519491231002"
-        assert "不是有效的省级行政区划代码" in (idcard.explain(body + idcard.check_character(body)) or "")
+        assert "不是有效的省级行政区划代码" in (
+            idcard.explain(body + idcard.check_character(body)) or ""
+        )
 
     def test_it_refuses_a_birth_date_in_the_future(self):
         body = "53052320991231002"

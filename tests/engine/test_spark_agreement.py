@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fupin.engine.dataset import open_dataset
-from fupin.engine.exit_evaluation import ExitResults, evaluate
+from fupin.engine.exit_evaluation import ExitResults, evaluate, evaluate_households
 from fupin.engine.generate import generate, reference_date
 from fupin.engine.standard_format import REGISTRY_TABLES
 
@@ -27,7 +27,7 @@ BLANKS = (
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ExitResults]]:
+def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from fupin.engine.spark_executor import stop_spark_session
 
     folder: Path = tmp_path_factory.mktemp("county")
@@ -47,9 +47,17 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Exit
             "duckdb": evaluate(con, "yunnan-2017", as_of, engine="duckdb"),
             "spark": evaluate(con, "yunnan-2017", as_of, engine="spark"),
             "spark_snapshot": evaluate(snapshot, "yunnan-2017", as_of, engine="spark"),
+            # the households-only path: one query on DuckDB, the plan's steps on Spark
+            "households_duckdb": evaluate_households(snapshot, "yunnan-2017", as_of),
+            "households_spark": evaluate_households(
+                snapshot, "yunnan-2017", as_of, engine="spark", columns=CSV_COLUMNS
+            ),
         }
     finally:
         stop_spark_session()
+
+
+CSV_COLUMNS = ["household_id", "status", "per_capita_net_income", "verdict", "gaps"]
 
 
 def rows(table: Any, key: str) -> list[dict[str, Any]]:
@@ -97,3 +105,13 @@ class TestDuckdbAndSparkAgree:
         duck, spark = results["duckdb"], results["spark_snapshot"]
         assert rows(duck.households, "household_id") == rows(spark.households, "household_id")
         assert rows(duck.villages, "region_code") == rows(spark.villages, "region_code")
+
+    def test_the_households_only_evaluation_agrees_on_both_engines(
+        self, results: dict[str, Any]
+    ) -> None:
+        full = results["duckdb"].households
+        assert rows(results["households_duckdb"], "household_id") == rows(full, "household_id")
+        assert results["households_spark"].column_names == CSV_COLUMNS
+        assert rows(results["households_spark"], "household_id") == rows(
+            full.select(CSV_COLUMNS), "household_id"
+        )

@@ -171,9 +171,13 @@ def evaluate_households(
     household_ids: Sequence[str] | None = None,
     *,
     engine: str = "duckdb",
+    columns: Sequence[str] | None = None,
 ) -> pa.Table:
     """The households results only: for the given households (the plan filters first), or for
-    every household when `household_ids` is None (no village or county evaluation)."""
+    every household when `household_ids` is None (no village or county evaluation).
+
+    `columns` keeps only those result columns, in that order (those of household_exit.csv,
+    say): the engine then does not write out the others (each criterion's c_ column, ...)."""
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     opened = _open(source)
     con = opened.con
@@ -184,12 +188,28 @@ def evaluate_households(
         compiled = compile_exit_plan(
             policy, as_of, household_ids=list(household_ids), households_only=True
         )
+    criteria = compiled.criteria["household"]
     with joins_as_written(con):
         if engine == "duckdb":
-            relation = con.sql(_as_one_query(compiled.plan, "households"))
-            return _with_gaps(relation, compiled.criteria["household"])
+            relation = _gaps_relation(con.sql(_as_one_query(compiled.plan, "households")), criteria)
+            if columns is not None:
+                relation = relation.project(", ".join(_quote_columns(relation.columns, columns)))
+            return relation.to_arrow_table()
         raw = _run(engine, con, compiled, opened.snapshot)
-        return render_gaps(con, raw["households"], compiled.criteria["household"])
+        table = render_gaps(con, raw["households"], criteria)
+    if columns is not None:
+        table = table.select(_quote_columns(table.column_names, columns, quoted=False))
+    return table
+
+
+def _quote_columns(
+    available: Sequence[str], wanted: Sequence[str], *, quoted: bool = True
+) -> list[str]:
+    """The wanted result columns, checked against those the evaluation gives."""
+    unknown = [c for c in wanted if c not in available]
+    if unknown:
+        raise ValueError(f"没有结果列“{'、'.join(unknown)}”，可选的列：{'、'.join(available)}")
+    return [f'"{c}"' if quoted else c for c in wanted]
 
 
 _PLANS: dict[tuple[int, dt.date], tuple[Policy, ExitPlan]] = {}
@@ -368,11 +388,18 @@ def render_gaps(
 def _with_gaps(
     relation: duckdb.DuckDBPyRelation, compiled: Sequence[CompiledCriterion]
 ) -> pa.Table:
-    """Run `relation` with the gap sentences added. The sentences are projected onto the bound
-    relation, which is not bound again, and the column types come from the binding, not from
-    running a LIMIT 0 (binding a plan of this size takes 15-30 ms)."""
+    """Run `relation` with the gap sentences added."""
+    return _gaps_relation(relation, compiled).to_arrow_table()
+
+
+def _gaps_relation(
+    relation: duckdb.DuckDBPyRelation, compiled: Sequence[CompiledCriterion]
+) -> duckdb.DuckDBPyRelation:
+    """`relation` with the gap sentences added and the raw gap values left out. The sentences
+    are projected onto the bound relation, which is not bound again, and the column types come
+    from the binding, not from running a LIMIT 0 (binding a plan of this size takes 15-30 ms)."""
     kinds = _duckdb_kinds(relation)
-    return relation.project(_gaps_select_list(kinds, compiled)).to_arrow_table()
+    return relation.project(_gaps_select_list(kinds, compiled))
 
 
 _RENDERED: dict[tuple[tuple[tuple[str, str], ...], int], tuple[Sequence[CompiledCriterion], str]]
