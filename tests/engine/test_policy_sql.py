@@ -172,3 +172,68 @@ def test_gap_sentences_write_numbers_with_separators_and_cents(
     sql = _format_column("v", kind).sql(dialect="duckdb")
     [(result,)] = con.execute(f"SELECT {sql} FROM t").fetchall()
     assert result == text
+
+
+def _plan_aggregates(truths: int) -> tuple[str, list[str]]:
+    """The plan's aggregation (flags folded by BIT_OR, counts) and the parent's columns for
+    `truths` all/any pairs over v and one count, on a table t(g, v) with parents p(g)."""
+    from sqlglot import exp
+
+    from fupin.engine.policy.compiler import (
+        LevelCompiler,
+        _aggregate_columns,
+        _aggregate_defaults,
+    )
+    from fupin.engine.policy.scopes import member_scope
+
+    level = LevelCompiler(member_scope(), {}, "fupin_x")
+    aliases = []
+    for n in range(truths):
+        # the same v, made distinct expressions so that each takes its own pair of bits
+        inner = exp.or_(
+            exp.column("v"), exp.EQ(this=exp.Literal.number(n), expression=exp.Literal.number(-1))
+        )
+        for kind in ("all", "any"):
+            level.aggregates.append((f"fupin_x{len(level.aggregates)}", kind, inner))  # type: ignore[arg-type]
+            aliases.append(level.aggregates[-1][0])
+    level.aggregates.append(("fupin_xcount", "count", exp.column("v")))
+    aliases.append("fupin_xcount")
+    agg = ", ".join(e.sql(dialect="duckdb") for e in _aggregate_columns(level))
+    parent = ", ".join(e.sql(dialect="duckdb") for e in _aggregate_defaults(level, "a"))
+    sql = (
+        f"WITH a AS (SELECT g, {agg} FROM t GROUP BY g) "
+        f"SELECT p.g, {parent} FROM p LEFT JOIN a ON p.g = a.g ORDER BY p.g"
+    )
+    return sql, aliases
+
+
+@pytest.mark.parametrize(
+    ("values", "all_", "any_", "count"),
+    [
+        ([True, True], True, True, 2),
+        ([True, False], False, True, 1),
+        ([True, None], None, True, 1),
+        ([False, None], False, None, 0),
+        ([None], None, None, 0),
+        ([False], False, False, 0),
+        ([], True, False, 0),  # no members: all over nothing is true, any false, count 0
+    ],
+)
+def test_the_plan_folds_member_aggregates_into_bits_with_three_valued_logic(
+    values: list[bool | None], all_: bool | None, any_: bool | None, count: int
+) -> None:
+    """40 all/any pairs (80 aggregates): more than one BIGINT of flags, every bit read back."""
+    sql, aliases = _plan_aggregates(40)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p AS SELECT 1 AS g")
+    con.execute("CREATE TABLE t (g INTEGER, v BOOLEAN)")
+    for v in values:
+        con.execute("INSERT INTO t VALUES (1, ?)", [v])
+    cursor = con.execute(sql)
+    [row] = cursor.fetchall()
+    got = dict(zip([d[0] for d in cursor.description or []], row, strict=True))
+    assert sorted(got) == sorted(["g", *aliases])
+    assert got.pop("fupin_xcount") == count
+    assert "fupin_x_flags2" in sql  # 80 aggregates, 31 a BIGINT: three flags columns
+    for n in range(40):
+        assert (got[f"fupin_x{2 * n}"], got[f"fupin_x{2 * n + 1}"]) == (all_, any_)

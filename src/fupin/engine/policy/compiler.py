@@ -366,13 +366,14 @@ def _aggregate_columns(level: LevelCompiler) -> list[exp.Expr]:
     return out
 
 
-def _aggregate_defaults(level: LevelCompiler, table: str, key: str) -> list[exp.Expr]:
+def _aggregate_defaults(level: LevelCompiler, table: str) -> list[exp.Expr]:
     """The parent level's aggregate columns from the aggregation step joined as `table`; a
-    parent without child rows (no match: the flags are NULL) gets each aggregate's value over
-    no rows."""
-    missing = exp.Is(this=exp.column(key, table), expression=exp.Null())
+    parent without child rows (no match: the counts and flags are NULL) gets each aggregate's
+    value over no rows."""
     out = [
-        exp.alias_(_case((missing, empty_value(kind)), default=exp.column(alias, table)), alias)
+        exp.alias_(
+            exp.Coalesce(this=exp.column(alias, table), expressions=[empty_value(kind)]), alias
+        )
         for alias, kind, _ in level.aggregates
         if kind == "count"
     ]
@@ -475,7 +476,7 @@ def compile_exit_plan(
                 "per_capita_net_income",
             ),
             exp.alias_(_sql("COALESCE(ms.measure_count, 0)"), "measure_count"),
-            *_aggregate_defaults(households, "ma", "household_id"),
+            *_aggregate_defaults(households, "ma"),
         )
         .from_("households AS h")
         .join("fupin_member_agg AS ma", on="h.household_id = ma.household_id", join_type="left")
@@ -547,7 +548,7 @@ def compile_exit_plan(
                 ),
                 "incidence",
             ),
-            *_aggregate_defaults(villages, "ha", "region_code"),
+            *_aggregate_defaults(villages, "ha"),
         )
         .from_(exp.alias_(exp.Subquery(this=codes), "k"))
         .join("villages AS v", on="k.region_code = v.region_code", join_type="left")
