@@ -90,17 +90,18 @@ def test_the_compiled_plan_runs_on_an_empty_duckdb_data_set(tmp_path: Path) -> N
     }
 
 
-@pytest.mark.parametrize(
-    ("values", "all_", "any_", "count"),
-    [
-        ([True, True], True, True, 2),
-        ([True, False], False, True, 1),
-        ([True, None], None, True, 1),
-        ([False, None], False, None, 0),
-        ([None], None, None, 0),
-        ([False], False, False, 0),
-    ],
-)
+# member truths -> all_members, any_member, count_members (Kleene's logic over the members)
+THREE_VALUED = [
+    ([True, True], True, True, 2),
+    ([True, False], False, True, 1),
+    ([True, None], None, True, 1),
+    ([False, None], False, None, 0),
+    ([None], None, None, 0),
+    ([False], False, False, 0),
+]
+
+
+@pytest.mark.parametrize(("values", "all_", "any_", "count"), THREE_VALUED)
 def test_member_aggregates_follow_three_valued_logic(
     values: list[bool | None], all_: bool | None, any_: bool | None, count: int
 ) -> None:
@@ -209,15 +210,8 @@ def _plan_aggregates(truths: int) -> tuple[str, list[str]]:
 
 @pytest.mark.parametrize(
     ("values", "all_", "any_", "count"),
-    [
-        ([True, True], True, True, 2),
-        ([True, False], False, True, 1),
-        ([True, None], None, True, 1),
-        ([False, None], False, None, 0),
-        ([None], None, None, 0),
-        ([False], False, False, 0),
-        ([], True, False, 0),  # no members: all over nothing is true, any false, count 0
-    ],
+    # and no members: all over nothing is true, any false, count 0
+    [*THREE_VALUED, ([], True, False, 0)],
 )
 def test_the_plan_folds_member_aggregates_into_bits_with_three_valued_logic(
     values: list[bool | None], all_: bool | None, any_: bool | None, count: int
