@@ -197,23 +197,22 @@ def evaluate_households(
         if engine == "duckdb":
             relation = _gaps_relation(con.sql(_as_one_query(compiled.plan, "households")), criteria)
             if columns is not None:
-                relation = relation.project(", ".join(_quote_columns(relation.columns, columns)))
+                wanted = _checked_columns(relation.columns, columns)
+                relation = relation.project(", ".join(f'"{c}"' for c in wanted))
             return relation.to_arrow_table(ARROW_BATCH_ROWS)
         raw = _run(engine, con, compiled, opened.snapshot)
         table = render_gaps(con, raw["households"], criteria)
     if columns is not None:
-        table = table.select(_quote_columns(table.column_names, columns, quoted=False))
+        table = table.select(_checked_columns(table.column_names, columns))
     return table
 
 
-def _quote_columns(
-    available: Sequence[str], wanted: Sequence[str], *, quoted: bool = True
-) -> list[str]:
+def _checked_columns(available: Sequence[str], wanted: Sequence[str]) -> list[str]:
     """The wanted result columns, checked against those the evaluation gives."""
     unknown = [c for c in wanted if c not in available]
     if unknown:
         raise ValueError(f"没有结果列“{'、'.join(unknown)}”，可选的列：{'、'.join(available)}")
-    return [f'"{c}"' if quoted else c for c in wanted]
+    return list(wanted)
 
 
 _PLANS: dict[tuple[int, dt.date], tuple[Policy, ExitPlan]] = {}
@@ -285,21 +284,6 @@ def _format_constant(node: exp.Expr) -> str:
 _YES_NO, _COUNT, _AMOUNT, _TEXT = "yes_no", "count", "amount", "text"
 _DUCKDB_INTEGERS = {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint",
                     "usmallint", "uinteger", "ubigint", "uhugeint"}  # fmt: skip
-
-
-def _arrow_kinds(schema: pa.Schema) -> dict[str, str]:
-    """Column -> how its values are written, from an Arrow schema."""
-
-    def kind(t: pa.DataType) -> str:
-        if pa.types.is_boolean(t):
-            return _YES_NO
-        if pa.types.is_integer(t):
-            return _COUNT
-        if pa.types.is_floating(t) or pa.types.is_decimal(t):
-            return _AMOUNT
-        return _TEXT
-
-    return {f.name: kind(f.type) for f in schema}
 
 
 def _duckdb_kinds(relation: duckdb.DuckDBPyRelation) -> dict[str, str]:
@@ -733,25 +717,21 @@ def _criterion_gaps(
     con: duckdb.DuckDBPyConnection, raw: pa.Table, compiled: Sequence[CompiledCriterion]
 ) -> dict[str, str]:
     """criterion id -> its gap sentence, for the first row of `raw` (failed criteria only)."""
-    kinds = _arrow_kinds(raw.schema)
-    items = [
-        exp.alias_(
-            exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, kinds)),
-            c.criterion.id,
-        )
-        for c in compiled
-    ]
-    if not items:
+    if not compiled:
         return {}
     con.register("_fupin_raw", raw.slice(0, 1))
     try:
-        cursor = con.execute(exp.select(*items).from_("_fupin_raw").sql(dialect="duckdb"))
-        names = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-        values = rows[0] if rows else ()
+        relation = con.sql("SELECT * FROM _fupin_raw")
+        kinds = _duckdb_kinds(relation)
+        items = [
+            exp.Case().when(exp.Not(this=exp.column(c.column)), _gap_sentence(c, kinds))
+            for c in compiled
+        ]
+        rows = relation.project(", ".join(i.sql(dialect="duckdb") for i in items)).fetchall()
     finally:
         con.unregister("_fupin_raw")
-    return {n: v for n, v in zip(names, values, strict=True) if v}
+    values = rows[0] if rows else ()
+    return {c.criterion.id: v for c, v in zip(compiled, values, strict=True) if v}
 
 
 __all__ = [
