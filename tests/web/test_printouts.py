@@ -54,3 +54,21 @@ def test_the_village_register_and_township_book_list_their_rows(client, reviewer
     assert_fonts_embedded(book)
     text = pdf_text(book)
     assert "乡有簿" in text and "新寨村" in text and "大坪村" in text and "合计" in text
+
+
+def test_without_an_embeddable_font_a_printout_says_what_to_install(client, reviewer, monkeypatch):
+    from fupin.reports.pdf import cjk_font
+
+    monkeypatch.setenv("FUPIN_PDF_FONT", "/nonexistent/wqy-zenhei.ttc")
+    cjk_font.cache_clear()
+    try:
+        response = client_for(client, reviewer).get("/households/H001/helpcard.pdf")
+    finally:
+        monkeypatch.delenv("FUPIN_PDF_FONT")
+        cjk_font.cache_clear()
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "暂时无法生成 PDF" in page
+    assert "FUPIN_PDF_FONT 指定的字体文件不存在：/nonexistent/wqy-zenhei.ttc" in page
+    # the font is found again once the setting is mended
+    assert client_for(client, reviewer).get("/households/H001/helpcard.pdf").status_code == 200

@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fupin.web.middleware.PdfFontMissingMiddleware",
 ]
 
 ROOT_URLCONF = "fupin.project.urls"
