@@ -5,6 +5,7 @@ background with a progress bar the page polls."""
 from __future__ import annotations
 
 import csv
+import os
 import time
 
 import pytest
@@ -408,3 +409,40 @@ def test_an_unreadable_workbook_ends_the_check_with_a_clear_error(client, regist
     assert "数据.xlsx" in last["error"], last["error"]
     text = c.get(f"/import/jobs/{job_id}/").content.decode()
     assert 'id="job-error"' in text and 'id="import-form"' not in text
+
+
+@pytest.mark.django_db(transaction=True)
+class TestUploadsAreNotKeptForEver:
+    def test_a_refused_check_and_an_imported_upload_leave_no_files_behind(
+        self, client, registry, tmp_path
+    ):
+        c = client_for(client, county_admin())
+        bad = county_a_rows()
+        bad["households"][0]["wage_income"] = "很多"
+        refused = check(c, dataset.write(tmp_path / "bad", bad))
+        assert not (jobs.uploads.upload_root() / ImportJob.objects.get(pk=refused).token).exists()
+
+        passed = check(c, dataset.write(tmp_path / "good", county_a_rows()))
+        kept = jobs.uploads.upload_root() / ImportJob.objects.get(pk=passed).token
+        assert kept.is_dir()  # waiting to be imported
+        wait_until_finished(c, start(c, passed))
+        assert not kept.exists()
+
+    def test_old_uploads_go_with_the_next_upload_but_not_those_of_running_jobs(
+        self, client, registry, tmp_path
+    ):
+        root = jobs.uploads.upload_root()
+        week_ago = time.time() - jobs.uploads.UPLOAD_KEPT.total_seconds() - 60
+        for token in ("0ld", "0ldrunning", "recent"):
+            (root / token).mkdir(parents=True)
+            (root / token / "members.csv").write_text("x", encoding="utf-8")
+        for token in ("0ld", "0ldrunning"):
+            os.utime(root / token, (week_ago, week_ago))
+        admin = county_admin()
+        ImportJob.objects.create(
+            user=admin, region_code=dataset.COUNTY, token="0ldrunning", source="x", state="写入中"
+        )
+        check(client_for(client, admin), dataset.write(tmp_path / "good", county_a_rows()))
+        left = {p.name for p in root.iterdir()}
+        assert "0ld" not in left
+        assert {"0ldrunning", "recent"} <= left

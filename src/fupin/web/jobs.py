@@ -114,6 +114,8 @@ def _refuse_if_busy(kind: str) -> None:  # with _lock held
 def start_check(request, files) -> ImportJob:
     """Store the uploaded files and check them in the background (nothing written)."""
     refuse_if_busy(ImportJob.CHECK)  # before the upload is stored
+    running = ImportJob.objects.filter(state__in=ImportJob.RUNNING).values_list("token", flat=True)
+    uploads.discard_stale(set(running))
     token, _ = uploads.save_upload(files)
     return _start(request, token, ImportJob.CHECK)
 
@@ -168,9 +170,10 @@ CHECK_AUDIT = "导入检查"  # the audit log's action for a check; an import's 
 
 def _run(job_id: int, path: Path, ip: str | None) -> None:
     kind = ImportJob.IMPORT
+    token = ""
     try:
         job = ImportJob.objects.select_related("user").get(pk=job_id)
-        kind = job.kind
+        kind, token = job.kind, job.token
         action = CHECK_AUDIT if job.is_check else "导入"
 
         def report(phase: str, done: int, total: int | None) -> None:
@@ -181,6 +184,8 @@ def _run(job_id: int, path: Path, ip: str | None) -> None:
         outside = uploads.scope_problems(job.user, path, on_progress=report)
         if outside:
             _finish(job_id, problems=outside, refused=True)
+            if job.is_check:
+                uploads.discard(token)
             audit.log(
                 None,
                 action,
@@ -204,8 +209,12 @@ def _run(job_id: int, path: Path, ip: str | None) -> None:
             committed=result.committed,
         )
         audit.log(None, action, path.name, detail, user=job.user, ip=ip)
+        if result.committed or (job.is_check and result.problems):
+            uploads.discard(token)  # imported, or to be corrected and uploaded again
     except DatasetError as exc:
         _fail(job_id, str(exc))
+        if kind == ImportJob.CHECK and token:
+            uploads.discard(token)  # unreadable: to be uploaded again
     except Exception as exc:  # the page must say it failed rather than spin for ever
         log.exception("%s job %s failed", kind, job_id)
         _fail(job_id, f"{kind}出错，未写入任何数据：{exc}")

@@ -9,8 +9,11 @@ the user's region.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import shutil
+import time
+from collections.abc import Collection
 from pathlib import Path
 
 from fupin import config
@@ -22,6 +25,8 @@ from fupin.registry.models import Household, ImportRun
 from fupin.web import access
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
+# a passed check's upload waits this long to be imported; then it is removed with the next upload
+UPLOAD_KEPT = dt.timedelta(days=7)
 SCOPE_PHASE = "检查管辖范围"
 SCOPE_REPORT_EVERY = 10_000  # rows, as often as the importer reports
 
@@ -50,6 +55,27 @@ def save_upload(files) -> tuple[str, Path]:
         shutil.rmtree(folder)
         raise DatasetError("请选择要上传的文件")
     return token, dataset_path(token)
+
+
+def discard(token: str) -> None:
+    """Remove an upload nothing more can be done with: imported, or refused by its check (the
+    user corrects the files and uploads them again)."""
+    if token.isalnum():
+        shutil.rmtree(upload_root() / token, ignore_errors=True)
+
+
+def discard_stale(in_use: Collection[str], kept: dt.timedelta = UPLOAD_KEPT) -> list[str]:
+    """Remove the uploads older than `kept` but those of running jobs; the tokens removed."""
+    root = upload_root()
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - kept.total_seconds()
+    removed = []
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name not in in_use and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
 
 
 def dataset_path(token: str) -> Path:
