@@ -45,6 +45,26 @@ class TestHistory:
             after[child.id_number]["school_status"],
         ) == ("初中", "非在校生")
 
+    def test_a_change_just_after_local_midnight_belongs_to_the_new_day(
+        self, tmp_path, django_user_model, monkeypatch
+    ):
+        # 00:30 in Asia/Shanghai is 16:30 UTC the day before: the snapshot of the day before
+        # must not see it, whatever the database and the hour the test runs at
+        day = dt.date(2024, 3, 10)
+        import_dataset(dataset.write(tmp_path / "ds"), effective=day - dt.timedelta(days=2))
+        clerk = django_user_model.objects.create_user("clerk")
+        child = Member.objects.get(name="张小")
+        just_after = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 30)))
+        monkeypatch.setattr(timezone, "now", lambda: just_after)
+        assert do_update_member(child.id_number, {"school_status": "非在校生"}, acting_user=clerk)
+
+        before_folder = freeze(day - dt.timedelta(days=1), root=tmp_path / "snaps")
+        after_folder = freeze(day, root=tmp_path / "snaps")
+        for folder in (before_folder, after_folder):
+            assert pq.read_table(folder / "members.parquet").num_rows == Member.objects.count()
+        assert members_of(before_folder)[child.id_number]["school_status"] == "初中"
+        assert members_of(after_folder)[child.id_number]["school_status"] == "非在校生"
+
     def test_a_change_records_who_when_and_the_old_and_new_values(
         self, tmp_path, django_user_model
     ):
@@ -122,3 +142,29 @@ class TestSnapshots:
         target.chmod(0o644)
         target.write_bytes(target.read_bytes() + b"x")
         assert verify(folder) == ["members：校验和不一致，快照已被改动"]
+
+
+def test_the_migration_rewrites_local_valid_to_text_as_django_stores_datetimes(tmp_path):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL stores timestamps with their zone")
+    migration = importlib.import_module("fupin.registry.migrations.0003_valid_to_as_utc_text")
+    import_dataset(dataset.write(tmp_path / "ds"))
+    version = RecordVersion.objects.filter(table="members").first()
+    with connection.cursor() as cursor:  # as the writer left it before the migration
+        cursor.execute(
+            "UPDATE registry_recordversion SET valid_to = %s WHERE id = %s",
+            ["2026-11-24 00:05:00.123456+08:00", version.pk],
+        )
+    migration.valid_to_as_utc_text(None, SimpleNamespace(connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CAST(valid_to AS TEXT) FROM registry_recordversion WHERE id = %s", [version.pk]
+        )
+        assert cursor.fetchone() == ("2026-11-23 16:05:00.123456",)
+    version.refresh_from_db()
+    assert timezone.localtime(version.valid_to).isoformat() == "2026-11-24T00:05:00.123456+08:00"

@@ -25,6 +25,7 @@ from django.utils import timezone
 from fupin import __version__, config
 from fupin.engine.standard_format import Table
 from fupin.registry.canonical import TABLES, from_json
+from fupin.registry.writing import db_datetime
 
 _ARROW_TYPES = {
     "bool": pa.bool_(),
@@ -73,7 +74,7 @@ def _rows_as_of(table: Table, moment: dt.datetime) -> Iterator[list[tuple[str, .
         f"{q('key')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [table.name, moment, moment])
+        cursor.execute(sql, [table.name, db_datetime(moment), db_datetime(moment)])
         while batch := cursor.fetchmany(50_000):
             yield [from_json(table, data) for (data,) in batch]
 

@@ -64,15 +64,22 @@ def _insert(db_table: str, columns: Sequence[str], rows: Iterable[Sequence[objec
             cursor.cursor.executemany(f"INSERT INTO {_q(db_table)} ({cols}) VALUES ({marks})", rows)
 
 
+def db_datetime(moment: dt.datetime) -> object:
+    """An aware datetime as a raw SQL parameter. On SQLite, Django stores datetimes as UTC text
+    without an offset and compares them as text; the driver would pass an aware datetime as
+    local time with its offset ('2026-11-24 00:00:00+08:00'), eight hours off in that
+    comparison. So it gets Django's stored form; other databases take the datetime."""
+    if connection.vendor == "sqlite":
+        return connection.ops.adapt_datetimefield_value(moment)
+    return moment
+
+
 class RegistryWriter:
     """Writes rows of the standard format with their history, inside the caller's transaction."""
 
     def __init__(self, *, now: dt.datetime, user_id: int | None, source: str) -> None:
         self.now = now
-        # the SQLite driver is called directly for bulk inserts: give it Django's text form
-        self.now_db = (
-            connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
-        )
+        self.now_db = db_datetime(now)
         self.user_id = user_id
         self.source = source
 
@@ -200,7 +207,7 @@ class RegistryWriter:
             cursor.executemany(
                 f"UPDATE {VERSION_TABLE} SET valid_to = %s "
                 f"WHERE {_q('table')} = %s AND {_q('key')} = %s AND valid_to IS NULL",
-                [[self.now, table.name, k] for k in keys],
+                [[self.now_db, table.name, k] for k in keys],
             )
 
     def _versions(self, table: Table, items: Iterable[tuple[str, str, str, bool]]) -> None:

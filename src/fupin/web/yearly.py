@@ -34,6 +34,7 @@ from fupin.engine.standard_format import STATUSES
 from fupin.registry import regions as codes
 from fupin.registry.freezing import end_of_day
 from fupin.registry.models import RecordVersion, Region
+from fupin.registry.writing import db_datetime
 from fupin.web.stats import POOR_STATUSES, child_level_digits, incidence
 
 EXITED = "已脱贫"
@@ -265,6 +266,7 @@ def _populations(region: Region, moment: dt.datetime) -> dict[str, int | None]:
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
+    params = [db_datetime(p) if isinstance(p, dt.datetime) else p for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
