@@ -170,10 +170,9 @@ CHECK_AUDIT = "导入检查"  # the audit log's action for a check; an import's 
 
 def _run(job_id: int, path: Path, ip: str | None) -> None:
     kind = ImportJob.IMPORT
-    token = ""
     try:
         job = ImportJob.objects.select_related("user").get(pk=job_id)
-        kind, token = job.kind, job.token
+        kind = job.kind
         action = CHECK_AUDIT if job.is_check else "导入"
 
         def report(phase: str, done: int, total: int | None) -> None:
@@ -184,8 +183,6 @@ def _run(job_id: int, path: Path, ip: str | None) -> None:
         outside = uploads.scope_problems(job.user, path, on_progress=report)
         if outside:
             _finish(job_id, problems=outside, refused=True)
-            if job.is_check:
-                uploads.discard(token)
             audit.log(
                 None,
                 action,
@@ -209,12 +206,8 @@ def _run(job_id: int, path: Path, ip: str | None) -> None:
             committed=result.committed,
         )
         audit.log(None, action, path.name, detail, user=job.user, ip=ip)
-        if result.committed or (job.is_check and result.problems):
-            uploads.discard(token)  # imported, or to be corrected and uploaded again
     except DatasetError as exc:
         _fail(job_id, str(exc))
-        if kind == ImportJob.CHECK and token:
-            uploads.discard(token)  # unreadable: to be uploaded again
     except Exception as exc:  # the page must say it failed rather than spin for ever
         log.exception("%s job %s failed", kind, job_id)
         _fail(job_id, f"{kind}出错，未写入任何数据：{exc}")
@@ -270,12 +263,15 @@ def _finish(
         job.done = job.total
     job.finished_at = timezone.now()
     job.save()
+    if committed or (job.is_check and job.state == ImportJob.FAILED):
+        uploads.discard(job.token)  # imported, or to be corrected and uploaded again
 
 
 def _fail(job_id: int, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        state=ImportJob.FAILED, phase="未写入", error=message, finished_at=timezone.now()
-    )
+    failed = ImportJob.objects.filter(pk=job_id)
+    failed.update(state=ImportJob.FAILED, phase="未写入", error=message, finished_at=timezone.now())
+    for token in failed.filter(kind=ImportJob.CHECK).values_list("token", flat=True):
+        uploads.discard(token)  # a check that could not finish: the files are uploaded again
 
 
 # ---- what the page shows -----------------------------------------------------------------------
