@@ -153,6 +153,11 @@ def test_list_membership_matches_whole_items_only(value: str | None, expected: b
         (12542, "decimal", "12,542"),
         (694.5, "decimal", "694.50"),
         (3, "int64", "3"),
+        (999, "int64", "999"),  # counts below a thousand are cast, above it formatted
+        (1000, "int64", "1,000"),
+        (-999, "int64", "-999"),
+        (-1000, "int64", "-1,000"),
+        (None, "int64", "空"),
         (12000, "int64", "12,000"),
     ],
 )
