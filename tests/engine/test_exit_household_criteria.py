@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fupin.engine.exit_evaluation import evaluate, evaluate_households
+from fupin.engine.policy.loading import load_policy
 from tests.engine.exit_data import AS_OF, born_aged, household, measure, member, write_dataset
 
 POLICY = "yunnan-2017"
@@ -383,3 +384,55 @@ class TestMeasuresRecorded:
     def test_a_measure_recorded_for_a_later_year_does_not_count(self, tmp_path: Path) -> None:
         row = run(tmp_path, household(), measures=[measure(year=2018)])
         assert_fails(row, "measures_recorded")
+
+    def test_several_measures_pass(self, tmp_path: Path) -> None:
+        row = run(tmp_path, household(), measures=[measure(), measure(year=2016)])
+        assert_passes(row, "measures_recorded")
+
+    def test_another_households_measure_does_not_count(self, tmp_path: Path) -> None:
+        row = run(
+            tmp_path, household(), measures=[measure("H2"), {**measure(), "household_id": ""}]
+        )
+        assert_fails(row, "measures_recorded")
+
+    def test_a_measure_without_a_year_counts(self, tmp_path: Path) -> None:
+        row = run(tmp_path, household(), measures=[{**measure(), "year": ""}])
+        assert_passes(row, "measures_recorded")
+
+    def test_a_policy_asking_for_two_measures_counts_them(self, tmp_path: Path) -> None:
+        """yunnan-2017 only asks whether there is a measure (the plan then tests existence,
+        not counting); a policy asking for more has them counted."""
+        (tmp_path / "p").mkdir()
+        (tmp_path / "p" / "two-1.yaml").write_text(
+            "id: two-1\nname: 两项措施\nextends: yunnan-2017\n"
+            "parameters:\n  measures_min: {value: 2, source: {seed: x.txt, item: '6'}}\n",
+            encoding="utf-8",
+        )
+        policy = load_policy(tmp_path / "p" / "two-1.yaml")
+        hh = [household(), household("H2")]
+        measures = [measure(), measure("H2"), measure("H2", 2016)]
+        folder = write_dataset(tmp_path / "data", hh, [member(), member("H2")], measures)
+        for p in (policy, POLICY):
+            rows = {r["household_id"]: r for r in evaluate(folder, p, AS_OF).households.to_pylist()}
+            assert rows["H2"]["c_measures_recorded"] is True
+            assert rows["H1"]["c_measures_recorded"] is (p == POLICY)
+
+
+@pytest.mark.parametrize(
+    ("expression", "counts"),
+    [
+        ("measure_count >= 1", False),
+        ("(measure_count) > 0", False),
+        ("measure_count = 0 OR food_secure = TRUE", False),
+        ("measure_count >= 2", True),
+        ("measure_count + 1 >= 2", True),
+        ("1 <= measure_count", True),  # not worth a rule: counted, still right
+        ("measure_count >= 1 AND measure_count * 2 < 5", True),
+    ],
+)
+def test_measures_are_counted_only_where_the_number_matters(expression: str, counts: bool) -> None:
+    import sqlglot
+
+    from fupin.engine.policy.compiler import _counts_measures
+
+    assert _counts_measures([sqlglot.parse_one(expression, read="duckdb")]) is counts

@@ -432,6 +432,35 @@ def _aggregate_defaults(level: LevelCompiler, table: str) -> list[exp.Expr]:
     return out
 
 
+# measure_count compared so that only 0 against 1 or more matters: 有无帮扶措施
+_EXISTENCE_TESTS = {(exp.GTE, 1), (exp.GT, 0), (exp.NEQ, 0), (exp.LT, 1), (exp.LTE, 0), (exp.EQ, 0)}
+
+
+def _counts_measures(trees: Sequence[exp.Expr]) -> bool:
+    """Whether some expression needs the number of a household's measures, not only whether
+    it has one. When none does, the plan tests existence (a semi-join) and counts no measures:
+    the count capped at 1 gives every such test the same answer, at a sixth of the cost of
+    the evaluation's aggregation of measures and its join."""
+    for tree in trees:
+        for column in tree.find_all(exp.Column):
+            if column.name != "measure_count":
+                continue
+            node: exp.Expr = column
+            while isinstance(node.parent, exp.Paren):
+                node = node.parent
+            test = node.parent
+            bound = test.expression if isinstance(test, exp.Binary) else None
+            if not (
+                isinstance(test, exp.Binary)
+                and test.this is node
+                and isinstance(bound, exp.Literal)
+                and not bound.is_string
+                and (type(test), bound.to_py()) in _EXISTENCE_TESTS
+            ):
+                return True
+    return False
+
+
 def _in_ids(column: exp.Expr, household_ids: Sequence[str]) -> exp.Expr:
     return exp.In(this=column, expressions=[exp.Literal.string(i) for i in household_ids])
 
@@ -480,13 +509,28 @@ def compile_exit_plan(
         .group_by("household_id")
     )
     steps.append(Step("fupin_member_agg", member_agg))
-    measure_agg = (
-        exp.select("household_id", exp.alias_(exp.Count(this=exp.Star()), "measure_count"))
-        .from_("measures")
-        .where(_sql(f"year IS NULL OR year <= {as_of.year}"))
-        .group_by("household_id")
-    )
-    steps.append(Step("fupin_measure_agg", measure_agg))
+    measures_in_force = f"year IS NULL OR year <= {as_of.year}"
+    household_trees = [
+        tree
+        for c in compiled["household"]
+        for tree in (c.verdict, c.applies, *[p for p in c.gap_parts if not isinstance(p, str)])
+        if tree is not None
+    ] + [inner for _, _, inner in villages.aggregates]
+    counts_measures = _counts_measures(household_trees)
+    if counts_measures:
+        measure_agg = (
+            exp.select("household_id", exp.alias_(exp.Count(this=exp.Star()), "measure_count"))
+            .from_("measures")
+            .where(_sql(measures_in_force))
+            .group_by("household_id")
+        )
+        steps.append(Step("fupin_measure_agg", measure_agg))
+        measure_count = _sql("COALESCE(ms.measure_count, 0)")
+    else:
+        measure_count = _sql(
+            "CASE WHEN h.household_id IN (SELECT household_id FROM measures"
+            f" WHERE household_id IS NOT NULL AND ({measures_in_force})) THEN 1 ELSE 0 END"
+        )
 
     member_count = _sql("COALESCE(ma.member_count, 0)")
     net_income = _sql(
@@ -514,13 +558,16 @@ def compile_exit_plan(
                 ),
                 "per_capita_net_income",
             ),
-            exp.alias_(_sql("COALESCE(ms.measure_count, 0)"), "measure_count"),
+            exp.alias_(measure_count, "measure_count"),
             *_aggregate_defaults(households, "ma"),
         )
         .from_("households AS h")
         .join("fupin_member_agg AS ma", on="h.household_id = ma.household_id", join_type="left")
-        .join("fupin_measure_agg AS ms", on="h.household_id = ms.household_id", join_type="left")
     )
+    if counts_measures:
+        household_rows = household_rows.join(
+            "fupin_measure_agg AS ms", on="h.household_id = ms.household_id", join_type="left"
+        )
     if household_ids is not None:
         household_rows = household_rows.where(
             _in_ids(exp.column("household_id", "h"), household_ids)
