@@ -60,7 +60,7 @@ case "${1:-}" in
         install_python
         export FUPIN_HOME
         FUPIN_HOME=$(mktemp -d -t fupin-test-XXXXXX)
-        "$VENV/bin/ruff" check src tests bench
+        "$VENV/bin/ruff" check src tests bench docs
         "$VENV/bin/mypy"
         echo "== 测试：SQLite =="
         env -u FUPIN_DATABASE_URL "$VENV/bin/pytest" -n 2 "${@:2}"

@@ -65,6 +65,17 @@ def test_after_an_evaluation_the_file_shows_the_stored_verdict_and_explains_on_r
     assert "不愁吃（有必须的口粮）" in section  # every criterion, passed ones too
 
 
+def test_the_stored_verdict_writes_the_income_with_two_decimals(client, reviewer):
+    """As the income table above it does: 3033.00, not the float's 3033.0."""
+    freeze(timezone.localdate())
+    c = client_for(client, reviewer)
+    c.post("/evaluate/")
+    ExitVerdict.objects.filter(household_id="H003").update(per_capita_net_income=3033.0)
+    text = c.get("/households/H003/").content.decode()
+    section = text[text.index('id="verdict"') :]
+    assert "人均纯收入 3033.00 元" in section
+
+
 def test_the_api_gives_the_results_of_a_region_within_the_tokens_scope(client, reviewer, outsider):
     from fupin.web.api import issue_token
 
