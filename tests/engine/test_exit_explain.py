@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from fupin.engine.exit_evaluation import evaluate, evaluate_households, explain_household
+from fupin.engine.exit_evaluation import (
+    evaluate,
+    evaluate_households,
+    explain_household,
+    summary_json,
+)
 from tests.engine.exit_data import AS_OF, born_aged, household, member, write_dataset
 
 
@@ -105,3 +111,36 @@ class TestPythonApi:
     def test_an_unknown_column_is_refused_by_name(self, folder: Path) -> None:
         with pytest.raises(ValueError, match="没有结果列“gap_text”"):
             evaluate_households(folder, "yunnan-2017", AS_OF, columns=["household_id", "gap_text"])
+
+
+class TestSummaryFile:
+    def test_summary_json_reads_back_as_the_summary(self, folder: Path, tmp_path: Path) -> None:
+        results = evaluate(folder, "yunnan-2017", AS_OF)
+        files = results.write(tmp_path / "out")
+        assert json.loads(files["summary"].read_text("utf-8")) == results.summary
+
+    def test_possible_wrong_exits_are_one_line_each(self) -> None:
+        """Indented like the rest, one household a line, ids with quotes and braces kept."""
+        households = [
+            {"household_id": 'H1}, {"x', "region_code": "5", "failed_criteria": ["food"]},
+            {"household_id": "H2", "region_code": "中", "failed_criteria": ["income", "water"]},
+            {"household_id": "H3", "region_code": "6", "failed_criteria": []},
+        ]
+        summary = {
+            "as_of": "2017-12-31",
+            "possible_wrong_exits": {"count": 3, "households": households},
+            "incidence": [{"region_code": "5", "incidence": 1.5}],
+        }
+        text = summary_json(summary)
+        assert json.loads(text) == summary
+        lines = text.splitlines()
+        start = lines.index('    "households": [')
+        assert lines[start + 1 : start + 5] == [
+            '      {"household_id": "H1}, {\\"x", "region_code": "5", "failed_criteria": ["food"]},',
+            '      {"household_id": "H2", "region_code": "中", "failed_criteria": ["income", "water"]},',
+            '      {"household_id": "H3", "region_code": "6", "failed_criteria": []}',
+            "    ]",
+        ]
+        assert summary_json({"possible_wrong_exits": {"count": 0, "households": []}}) == (
+            '{\n  "possible_wrong_exits": {\n    "count": 0,\n    "households": []\n  }\n}'
+        )

@@ -638,10 +638,31 @@ def write_outputs(results: ExitResults, out_dir: Path) -> dict[str, Path]:
         )
     finally:
         con.close()
-    files["summary"].write_text(
-        json.dumps(results.summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    files["summary"].write_text(summary_json(results.summary) + "\n", encoding="utf-8")
     return files
+
+
+_LIST_MARK = "\x00possible_wrong_exits\x00"
+
+
+def summary_json(summary: Mapping[str, Any]) -> str:
+    """summary.json's text: indented, with one line per household of the possible wrong exits.
+
+    Python's json module writes indented text with its pure-Python encoder, compact text with
+    its C one: a million households with 430,000 possible wrong exits took 8 s indented, 0.5 s
+    this way. The list is written compact in one call and broken between its items: they are
+    flat objects (ids and lists of ids) and a '"' inside a JSON string is always escaped, so
+    '}, {"' occurs only between two items."""
+    wrong = summary.get("possible_wrong_exits")
+    if not isinstance(wrong, Mapping) or not wrong.get("households"):
+        return json.dumps(summary, ensure_ascii=False, indent=2)
+    shell = {**summary, "possible_wrong_exits": {**wrong, "households": _LIST_MARK}}
+    text = json.dumps(shell, ensure_ascii=False, indent=2)
+    items = json.dumps(wrong["households"], ensure_ascii=False)[1:-1]
+    items = items.replace('}, {"', '},\n      {"')
+    mark = json.dumps(_LIST_MARK, ensure_ascii=False)
+    assert text.count(mark) == 1
+    return text.replace(mark, "[\n      " + items + "\n    ]")
 
 
 def _path_literal(path: Path) -> str:
