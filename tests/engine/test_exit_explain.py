@@ -118,6 +118,14 @@ class TestSummaryFile:
         results = evaluate(folder, "yunnan-2017", AS_OF)
         files = results.write(tmp_path / "out")
         assert json.loads(files["summary"].read_text("utf-8")) == results.summary
+        # H1 is marked 已脱贫 but fails income (2,950 / 2) and housing (C, not renovated)
+        assert results.summary["possible_wrong_exits"]["households"] == [
+            {
+                "household_id": "H1",
+                "region_code": household("H1")["region_code"],
+                "failed_criteria": ["housing_safe", "income"],
+            }
+        ]
 
     def test_possible_wrong_exits_are_one_line_each(self) -> None:
         """Indented like the rest, one household a line, ids with quotes and braces kept."""
