@@ -650,7 +650,7 @@ def summary_json(summary: Mapping[str, Any]) -> str:
     """summary.json's text: indented, with one line per household of the possible wrong exits.
 
     Python's json module writes indented text with its pure-Python encoder, compact text with
-    its C one: a million households with 430,000 possible wrong exits took 8 s indented, 0.5 s
+    its C one: a million households with 430,000 possible wrong exits took 8 s indented, 1 s
     this way. The list is written compact in one call and broken between its items: they are
     flat objects (ids and lists of ids) and a '"' inside a JSON string is always escaped, so
     '}, {"' occurs only between two items."""
