@@ -255,9 +255,10 @@ def _map_header(table: Table, header: list[str], label: str) -> dict[str, int]:
     return out
 
 
-def _create_empty(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+def _create_empty(con: duckdb.DuckDBPyConnection, table: Table, *, temporary: bool = False) -> None:
     cols = ", ".join(f"{_quote(f.name)} {sql_type(f)}" for f in table.fields)
-    con.execute(f"CREATE OR REPLACE TABLE {_quote(table.name)} ({cols})")
+    kind = "TEMPORARY TABLE" if temporary else "TABLE"
+    con.execute(f"CREATE OR REPLACE {kind} {_quote(table.name)} ({cols})")
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, file: Path, table: Table) -> None:
@@ -338,7 +339,7 @@ def _open_snapshot(folder: Path, con: duckdb.DuckDBPyConnection, wanted: list[Ta
         file = folder / f"{table.name}.parquet"
         if table not in wanted or not file.is_file():
             if table in REGISTRY_TABLES:
-                _create_empty(con, table)
+                _create_empty(con, table, temporary=True)
             continue
         have = set(pq.read_schema(file).names)
         items = []
@@ -351,6 +352,6 @@ def _open_snapshot(folder: Path, con: duckdb.DuckDBPyConnection, wanted: list[Ta
             else:
                 items.append(f"{_typed_sql(f, None)} AS {_quote(f.name)}")
         con.execute(
-            f"CREATE OR REPLACE VIEW {_quote(table.name)} AS SELECT {', '.join(items)} "
+            f"CREATE OR REPLACE TEMPORARY VIEW {_quote(table.name)} AS SELECT {', '.join(items)} "
             f"FROM read_parquet({_literal(str(file))})"
         )

@@ -26,7 +26,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from fupin.engine.dataset import DatasetError, is_snapshot, open_dataset, resolve_snapshot
-from fupin.engine.duckdb_executor import joins_as_written
+from fupin.engine.duckdb_executor import joins_as_written, shared_connection
 from fupin.engine.policy.compiler import (
     POOR_STATUSES,
     VERDICT_FAILED,
@@ -91,11 +91,13 @@ def _open(source: Source) -> _Opened:
         return _Opened(source, "DuckDB连接")
     path = Path(source).expanduser()
     tables = [t.name for t in REGISTRY_TABLES]
-    if path.exists():
-        snapshot = path if is_snapshot(path) else None
-        return _Opened(open_dataset(path, tables=tables), str(path), snapshot)
-    folder = resolve_snapshot(str(source))
-    return _Opened(open_dataset(folder, tables=tables), f"快照 {source}", folder)
+    if path.exists() and not is_snapshot(path):
+        return _Opened(open_dataset(path, tables=tables), str(path))
+    folder = path if path.exists() else resolve_snapshot(str(source))
+    described = str(path) if path.exists() else f"快照 {source}"
+    # a snapshot's tables are temporary views, so it is read on the process's shared database
+    con = open_dataset(folder, tables=tables, con=shared_connection())
+    return _Opened(con, described, folder)
 
 
 def open_source(source: Source) -> tuple[duckdb.DuckDBPyConnection, str]:
@@ -109,7 +111,7 @@ def _ensure_county_facts(
 ) -> None:
     names = [f.name for f in COUNTY_FACTS]
     columns = ", ".join(f'"{n}" DOUBLE' for n in names)
-    con.execute(f"CREATE OR REPLACE TABLE county_facts (region_code VARCHAR, {columns})")
+    con.execute(f"CREATE OR REPLACE TEMPORARY TABLE county_facts (region_code VARCHAR, {columns})")
     if facts:
         rows = {"region_code": pa.array(list(facts), pa.string())}
         for n in names:
