@@ -45,6 +45,16 @@ def two_households(tmp_path: Path) -> Path:
 
 
 class TestEvaluateCommand:
+    def test_the_closing_line_writes_counts_with_separators(self, tmp_path: Path) -> None:
+        hh = [household(f"H{n:04d}") for n in range(1000)]
+        data = write_dataset(tmp_path / "data", hh, [member(h["household_id"]) for h in hh])
+        done = fupin(
+            tmp_path, "evaluate", "--policy", "yunnan-2017", "--data", str(data),
+            "--as-of", "2017-12-31", "--out", str(tmp_path / "out"),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "：1,000户，达标1,000户，未达标0户，数据不全0户；疑似错退0户" in done.stdout
+
     def test_it_writes_the_three_result_files(self, tmp_path: Path) -> None:
         out = tmp_path / "out"
         done = fupin(
@@ -52,7 +62,7 @@ class TestEvaluateCommand:
             "--as-of", "2017-12-31", "--out", str(out),
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "评估完成" in done.stdout
+        assert "：2户，达标0户，未达标1户，数据不全1户；疑似错退1户；1个村" in done.stdout
 
         households = read_csv(out / "household_exit.csv")
         assert list(households[0]) == [

@@ -110,9 +110,9 @@ def evaluate_command(
     wrong = results.summary["possible_wrong_exits"]["count"]
     click.echo(
         f"评估完成（{results.policy.name}，{engine}，{time.perf_counter() - started:.1f}秒）："
-        f"{results.households.num_rows}户，"
-        + "，".join(f"{k}{v}户" for k, v in counts.items())
-        + f"；疑似错退{wrong}户；{results.villages.num_rows}个村"
+        f"{results.households.num_rows:,}户，"
+        + "，".join(f"{k}{v:,}户" for k, v in counts.items())
+        + f"；疑似错退{wrong:,}户；{results.villages.num_rows:,}个村"
     )
     for path in files.values():
         click.echo(f"  {path}")
