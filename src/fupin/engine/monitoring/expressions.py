@@ -1,9 +1,11 @@
-"""Rule expressions of the monitoring policy: checked with sqlglot, compiled to DuckDB SQL.
+"""Rule expressions of the monitoring policy: checked by the policy files' checker, compiled to
+DuckDB SQL.
 
-The language is the one of the exit-standard policy files: a boolean over household fields,
-derived household values, policy parameters, `has(list_field, 'value')` and the member
-aggregates `any_member(...)`, `all_members(...)`, `count_members(...)`. Only known names, a small
-set of syntax nodes and a few plain functions are accepted.
+The language is the one of the exit-standard policy files (`engine.policy.expressions`, whose
+`check_expression` refuses unknown names, functions and syntax): a boolean over household
+fields, derived household values, policy parameters, `has(list_field, 'value')` and the member
+aggregates `any_member(...)`, `all_members(...)`, `count_members(...)`. Only the fields differ
+(monitoring derives more household values), so only the scope is built here.
 
 Compiled SQL reads the view `monitoring_households` (alias h, see `frame`) and the table
 `members` (alias m); parameters become literals in the syntax tree, never by string edits.
@@ -15,16 +17,17 @@ from collections.abc import Mapping
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
+from fupin.engine.policy.compiler import literal
+from fupin.engine.policy.expressions import (
+    LIST_FUNCTION,
+    Aggregate,
+    AggregateKind,
+    ParamValue,
+    Scope,
+    check_expression,
+)
 from fupin.engine.standard_format import HOUSEHOLDS, MEMBERS, Field
-
-ParamValue = bool | int | float | str
-
-
-class ExpressionError(ValueError):
-    """An expression is refused; str() says where and why, in Chinese."""
-
 
 HOUSEHOLD_DERIVED = (
     Field("member_count", "家庭人口", "int"),
@@ -41,142 +44,25 @@ MEMBER_DERIVED = (Field("age", "年龄（截至评估日）", "int"),)
 HOUSEHOLD_FIELDS: dict[str, Field] = {f.name: f for f in (*HOUSEHOLDS.fields, *HOUSEHOLD_DERIVED)}
 MEMBER_FIELDS: dict[str, Field] = {f.name: f for f in (*MEMBERS.fields, *MEMBER_DERIVED)}
 
-AGGREGATES = ("any_member", "all_members", "count_members")
-LIST_FUNCTION = "has"
-FUNCTIONS: dict[type[exp.Expr], str] = {
-    exp.Coalesce: "coalesce",
-    exp.Abs: "abs",
-    exp.Round: "round",
-    exp.Greatest: "greatest",
-    exp.Least: "least",
+AGGREGATES: dict[str, AggregateKind] = {
+    "any_member": "any",
+    "all_members": "all",
+    "count_members": "count",
 }
-_ALLOWED: tuple[type[exp.Expr], ...] = (
-    exp.Column,
-    exp.Identifier,
-    exp.Literal,
-    exp.Boolean,
-    exp.Null,
-    exp.Paren,
-    exp.And,
-    exp.Or,
-    exp.Not,
-    exp.EQ,
-    exp.NEQ,
-    exp.GT,
-    exp.GTE,
-    exp.LT,
-    exp.LTE,
-    exp.Is,
-    exp.In,
-    exp.Between,
-    exp.Add,
-    exp.Sub,
-    exp.Mul,
-    exp.Div,
-    exp.Neg,
-    exp.Case,
-    exp.If,
-    exp.Tuple,
-)
 
 
-def parse(text: str, where: str) -> exp.Expr:
-    if not isinstance(text, str) or not text.strip():
-        raise ExpressionError(f"{where}：表达式为空")
-    try:
-        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
-    except (ParseError, TokenError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ExpressionError(f"{where}：表达式“{text}”无法解析（{first}）") from None
-    if len(statements) != 1:
-        raise ExpressionError(f"{where}：表达式“{text}”包含多条语句，只允许一个条件，已拒绝")
-    return statements[0]
+def household_scope(parameters: Mapping[str, ParamValue]) -> Scope:
+    """What a monitoring rule may mention: household fields and derived values, parameters,
+    and aggregates over the household's members (fields and age)."""
+    members = Scope("成员", MEMBER_FIELDS, dict(parameters))
+    aggregates = {name: Aggregate(name, kind, members) for name, kind in AGGREGATES.items()}
+    return Scope("户", HOUSEHOLD_FIELDS, dict(parameters), aggregates)
 
 
 def check(text: str, parameters: Mapping[str, ParamValue], where: str) -> exp.Expr:
-    """The syntax tree of `text` once every name and function in it is known."""
-    tree = parse(text, where)
-    _check(tree, HOUSEHOLD_FIELDS, parameters, True, where, text)
-    return tree
-
-
-def _refuse(where: str, text: str, what: str) -> ExpressionError:
-    return ExpressionError(f"{where}：表达式“{text}”{what}")
-
-
-def _check(
-    node: exp.Expr,
-    fields: Mapping[str, Field],
-    parameters: Mapping[str, ParamValue],
-    household: bool,
-    where: str,
-    text: str,
-) -> None:
-    if isinstance(node, exp.Anonymous):
-        name = str(node.this).lower()
-        args = list(node.expressions)
-        if name in AGGREGATES and household:
-            if len(args) != 1:
-                raise _refuse(where, text, f"函数 {name} 需要且只需要一个条件参数")
-            _check(args[0], MEMBER_FIELDS, parameters, False, where, text)
-            return
-        if name == LIST_FUNCTION:
-            ok = len(args) == 2 and isinstance(args[0], exp.Column)
-            if not ok or not (isinstance(args[1], exp.Literal) and args[1].is_string):
-                raise _refuse(where, text, "函数 has 的用法应为 has(列表字段, '取值')")
-            f = fields.get(args[0].name)
-            if f is None or f.type not in ("list", "enum"):
-                raise _refuse(where, text, f"函数 has 的第一个参数应为列表字段：{args[0].name}")
-            _check_value(f, args[1].name, where, text)
-            return
-        allowed = "、".join([*AGGREGATES, LIST_FUNCTION, *FUNCTIONS.values()])
-        raise _refuse(where, text, f"使用了未知的函数 {name}（允许的函数：{allowed}）")
-    if isinstance(node, exp.Column):
-        if node.table or not isinstance(node.this, exp.Identifier):
-            raise _refuse(where, text, f"不能引用表名：“{node.sql()}”")
-        if node.name not in fields and node.name not in parameters:
-            level = "户" if household else "成员"
-            raise _refuse(where, text, f"引用了未知的字段或参数“{node.name}”（{level}级）")
-        return
-    if isinstance(node, _ALLOWED) or type(node) in FUNCTIONS:
-        pass
-    elif isinstance(node, exp.Func):
-        raise _refuse(where, text, f"使用了不允许的函数 {node.sql_name()}")
-    else:
-        raise _refuse(where, text, f"包含不允许的语法“{node.sql()}”（{type(node).__name__}）")
-    if isinstance(node, exp.EQ | exp.NEQ | exp.In):
-        _check_enum(node, fields, where, text)
-    for child in node.iter_expressions():
-        _check(child, fields, parameters, household, where, text)
-
-
-def _check_enum(node: exp.Expr, fields: Mapping[str, Field], where: str, text: str) -> None:
-    column = node.this
-    others = list(node.expressions) if isinstance(node, exp.In) else [node.expression]
-    if not isinstance(column, exp.Column) and not isinstance(node, exp.In):
-        column, others = node.expression, [node.this]
-    if not isinstance(column, exp.Column):
-        return
-    f = fields.get(column.name)
-    if f is None or not f.values:
-        return
-    for other in others:
-        if isinstance(other, exp.Literal) and other.is_string:
-            _check_value(f, other.name, where, text)
-
-
-def _check_value(f: Field, value: str, where: str, text: str) -> None:
-    if f.values and value not in f.values:
-        allowed = "、".join(f.values)
-        raise _refuse(where, text, f"中“{f.label}”的取值“{value}”不存在，应为：{allowed}")
-
-
-def _literal(value: ParamValue) -> exp.Expr:
-    if isinstance(value, bool):
-        return exp.Boolean(this=value)
-    if isinstance(value, int | float):
-        return exp.Literal.number(value)
-    return exp.Literal.string(str(value))
+    """The syntax tree of `text` once every name and function in it is known; raises
+    PolicyError (file, rule and what is wrong, in Chinese)."""
+    return check_expression(text, household_scope(parameters), where)
 
 
 def compile_sql(tree: exp.Expr, parameters: Mapping[str, ParamValue]) -> str:
@@ -190,7 +76,7 @@ def _compile(node: exp.Expr, parameters: Mapping[str, ParamValue], alias: str) -
             if n.name in parameters and n.name not in (
                 HOUSEHOLD_FIELDS if alias == "h" else MEMBER_FIELDS
             ):
-                return _literal(parameters[n.name])
+                return literal(parameters[n.name])
             return exp.column(n.name, table=alias, quoted=True)
         if isinstance(n, exp.Anonymous):
             name = str(n.this).lower()

@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from sqlglot import exp
 
-from fupin.engine.monitoring.expressions import ExpressionError, check
+from fupin.engine.monitoring.expressions import check
+from fupin.engine.policy.expressions import PolicyError
 from fupin.engine.yaml_files import load_yaml
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -185,7 +186,7 @@ def parse_policy(data: Any, path: Path) -> MonitoringPolicy:
         where = f"策略文件 {name} 规则 {rule_id}"
         try:
             tree = check(raw["expression"], values, where)
-        except ExpressionError as exc:
+        except PolicyError as exc:
             raise MonitoringPolicyError(str(exc)) from None
         rules.append(
             RiskRule(
