@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from fupin.engine.dataset import open_dataset
 from fupin.engine.exit_evaluation import (
     evaluate,
     evaluate_households,
     explain_household,
     summary_json,
 )
-from tests.engine.exit_data import AS_OF, born_aged, household, member, write_dataset
+from tests.engine.exit_data import (
+    AS_OF,
+    VILLAGE,
+    born_aged,
+    household,
+    member,
+    region,
+    write_dataset,
+)
 
 
 @pytest.fixture
@@ -126,6 +136,34 @@ class TestSummaryFile:
                 "failed_criteria": ["housing_safe", "income"],
             }
         ]
+
+    def test_the_summary_is_built_from_the_results_when_first_read(self, tmp_path: Path) -> None:
+        """Built lazily (most callers want only the tables), so it must not need the source:
+        here the data's folder is gone and the DuckDB connection it was read on closed."""
+        data = write_dataset(
+            tmp_path / "data",
+            [household("H1", status="已脱贫", wage_income="2950"), household("H2")],
+            [member("H1"), member("H2"), member("H2")],
+            regions=[region(population="40")],
+        )
+        con = open_dataset(data)
+        results = evaluate(con, "yunnan-2017", AS_OF)
+        con.close()
+        shutil.rmtree(data)
+        summary = results.summary
+        assert summary is results.summary  # built once
+        assert summary["households"]["by_status"] == {"已脱贫": 1, "未脱贫": 1}
+        assert [h["household_id"] for h in summary["possible_wrong_exits"]["households"]] == ["H1"]
+        [village] = [r for r in summary["incidence"] if r["level"] == "村"]
+        # the regions' name and population come with the results: H2's 2 members of 40 are poor
+        assert village == {
+            "region_code": VILLAGE,
+            "name": "示范村",
+            "level": "村",
+            "population": 40,
+            "poor_population": 2,
+            "incidence": 5.0,
+        }
 
     def test_possible_wrong_exits_are_one_line_each(self) -> None:
         """Indented like the rest, one household a line, ids with quotes and braces kept."""

@@ -96,8 +96,7 @@ def evaluate_command(
             source = resolve_snapshot(snapshot)
         results = evaluate(source, policy_ref, as_of, engine=engine, county_facts=facts)
         if snapshot is not None:
-            results.source = f"快照 {snapshot}"
-            results.summary["source"] = results.source
+            results.source = f"快照 {snapshot}"  # the summary, built when written, says so
         files = results.write(out)
     except (PolicyError, DatasetError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,14 @@ class ExitResults:
     households: pa.Table
     villages: pa.Table
     counties: pa.Table
-    summary: dict[str, Any] = field(default_factory=dict)
+    regions: pa.Table  # the source's regions (code, name, level, population), for the summary
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """Counts, incidence by region and the possible wrong exits, built when first read and
+        kept: most callers want only the tables, and at a million households the list of
+        possible wrong exits alone takes about 2 s to build."""
+        return summarise(self)
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         return write_outputs(self, Path(out_dir))
@@ -165,9 +173,8 @@ def evaluate(
         households = render_gaps(con, raw["households"], compiled.criteria["household"])
         villages = render_gaps(con, raw["villages"], compiled.criteria["village"])
         counties = render_gaps(con, raw["counties"], compiled.criteria["county"])
-    results = ExitResults(policy, as_of, described, engine, households, villages, counties)
-    results.summary = summarise(con, results)
-    return results
+    regions = con.sql("SELECT code, name, level, population FROM regions").to_arrow_table()
+    return ExitResults(policy, as_of, described, engine, households, villages, counties, regions)
 
 
 def evaluate_households(
@@ -456,15 +463,17 @@ def _counts(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
 
 
-def summarise(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, Any]:
-    con.register("_fupin_households", results.households)
-    con.register("_fupin_villages", results.villages)
-    con.register("_fupin_counties", results.counties)
+def summarise(results: ExitResults) -> dict[str, Any]:
+    """summary.json's content, from the results alone (on a connection of its own)."""
+    con = shared_connection()
     try:
+        con.register("_fupin_households", results.households)
+        con.register("_fupin_villages", results.villages)
+        con.register("_fupin_counties", results.counties)
+        con.register("_fupin_regions", results.regions)
         return _summary(con, results)
     finally:
-        for name in ("_fupin_households", "_fupin_villages", "_fupin_counties"):
-            con.unregister(name)
+        con.close()
 
 
 def _summary(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, Any]:
@@ -493,11 +502,12 @@ def _summary(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, 
         ),
         vp AS (
             SELECT rpad(substr(code, 1, lv.n), 12, '0') AS code, sum(population) AS population
-            FROM regions, lv WHERE regions.level = '村' GROUP BY ALL
+            FROM _fupin_regions AS regions, lv WHERE regions.level = '村' GROUP BY ALL
         ),
         codes AS (
             SELECT code, level FROM hh
-            UNION SELECT code, level FROM regions WHERE code IS NOT NULL AND level IS NOT NULL
+            UNION SELECT code, level FROM _fupin_regions
+            WHERE code IS NOT NULL AND level IS NOT NULL
         )
         SELECT codes.code, r.name, codes.level,
                CAST(COALESCE(r.population, vp.population) AS BIGINT) AS population,
@@ -506,7 +516,7 @@ def _summary(con: duckdb.DuckDBPyConnection, results: ExitResults) -> dict[str, 
                      / NULLIF(COALESCE(r.population, vp.population), 0), 2) AS incidence
         FROM codes
         LEFT JOIN hh ON hh.code = codes.code AND hh.level = codes.level
-        LEFT JOIN regions AS r ON r.code = codes.code
+        LEFT JOIN _fupin_regions AS r ON r.code = codes.code
         LEFT JOIN vp ON vp.code = codes.code
         ORDER BY codes.code
         """
