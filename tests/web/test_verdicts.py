@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from fupin.registry.freezing import freeze
@@ -24,6 +26,8 @@ def test_evaluating_the_latest_snapshot_fills_the_home_figures_and_search_filter
     assert "尚未评估" in c.get("/").content.decode()
     c.post("/evaluate/")
     assert ExitVerdict.objects.count() == 4  # both counties
+    stamps = set(ExitVerdict.objects.values_list("evaluated_at", flat=True))
+    assert len(stamps) == 1 and abs(timezone.now() - stamps.pop()) < dt.timedelta(minutes=5)
     assert AuditLog.objects.filter(action="运行退出评估").exists()
     home = c.get("/").content.decode()
     # H002 passes; H001 (income) and H003 (no measures recorded) fail; none is a wrong exit

@@ -50,7 +50,8 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _insert(db_table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+def insert_rows(db_table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Rows into a table in bulk: COPY on PostgreSQL, the driver's executemany elsewhere."""
     cols = ", ".join(_q(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -101,7 +102,7 @@ class RegistryWriter:
                     values.append(key)
                 yield values
 
-        _insert(DB_TABLES[table.name], self._columns(table), current())
+        insert_rows(DB_TABLES[table.name], self._columns(table), current())
         self._versions(table, ((key, to_json(table, row), "", False) for key, row, _ in items))
 
     def add_columns(self, table: Table, rows: pa.Table) -> None:
@@ -211,7 +212,7 @@ class RegistryWriter:
             )
 
     def _versions(self, table: Table, items: Iterable[tuple[str, str, str, bool]]) -> None:
-        _insert(
+        insert_rows(
             VERSION_TABLE,
             VERSION_COLUMNS,
             (

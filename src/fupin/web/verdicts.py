@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import pyarrow as pa
 from django.conf import settings
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,52 @@ def region_verdict(code: str) -> dict | None:
     }
 
 
+# the engine's result columns stored as they are (text ones with '' for NULL), in this order
+_HOUSEHOLD_COLUMNS = (
+    "household_id",
+    "region_code",
+    "status",
+    "passed",
+    "verdict",
+    "failed_criteria",
+    "unknown_criteria",
+    "gaps",
+    "per_capita_net_income",
+)
+_REGION_COLUMNS = (
+    "region_code",
+    "passed",
+    "verdict",
+    "failed_criteria",
+    "unknown_criteria",
+    "gaps",
+    "incidence",
+)
+_NOT_TEXT = {"passed", "per_capita_net_income", "incidence"}
+
+
+def _rows(
+    table: pa.Table, columns: tuple[str, ...], prefixes: set[str], constants: tuple[object, ...]
+) -> list[tuple]:
+    """The rows of `table` in the given provinces (first two digits of region_code), as tuples
+    of `columns` followed by `constants`, made by DuckDB (no Python object per result row
+    before the database driver's)."""
+    from fupin.engine.duckdb_executor import shared_connection
+
+    picked = [c if c in _NOT_TEXT else f"COALESCE({c}, '')" for c in columns]
+    marks = ", ".join("?" for _ in constants)
+    con = shared_connection()
+    try:
+        con.register("_fupin_results", table)
+        return con.execute(
+            f"SELECT {', '.join(picked)}, {marks} FROM _fupin_results "
+            "WHERE substr(region_code, 1, 2) IN (SELECT unnest(?::VARCHAR[]))",
+            [*constants, sorted(prefixes)],
+        ).fetchall()
+    finally:
+        con.close()
+
+
 def refresh(snapshot_id: str | None = None) -> dict[str, int]:
     """Evaluate every household of a snapshot (the latest by default) and store the verdicts.
 
@@ -139,8 +186,10 @@ def refresh(snapshot_id: str | None = None) -> dict[str, int]:
     DuckDB); this only copies its household table into ExitVerdict for the pages.
     """
     from django.db import transaction
+    from django.utils import timezone
 
     from fupin.engine.exit_evaluation import evaluate
+    from fupin.registry.writing import db_datetime, insert_rows
     from fupin.web.models import ExitVerdict, RegionVerdict
 
     snapshot = latest_snapshot() if snapshot_id is None else {"id": snapshot_id}
@@ -163,53 +212,28 @@ def refresh(snapshot_id: str | None = None) -> dict[str, int]:
     for prefix in provinces:
         by_policy.setdefault(policy_for(prefix.ljust(12, "0")), set()).add(prefix)
     counts: dict[str, int] = {}
-    rows: list[ExitVerdict] = []
-    region_rows: list[RegionVerdict] = []
+    households: list[tuple] = []
+    regions: list[tuple] = []
+    # as text: DuckDB, which builds the rows, would need pytz for an aware datetime; both
+    # databases read '2026-12-06 05:40:00.123456+00:00' (and SQLite gets Django's own form)
+    evaluated_at = str(db_datetime(timezone.now()))
     for policy_id, prefixes in sorted(by_policy.items()):
         results = evaluate(str(snapshot["id"]), policy_id, as_of)
-        n = 0
-        for r in results.households.to_pylist():
-            if r["region_code"][:2] not in prefixes:
-                continue
-            n += 1
-            rows.append(
-                ExitVerdict(
-                    household_id=r["household_id"],
-                    region_code=r["region_code"],
-                    status=r["status"] or "",
-                    passed=bool(r["passed"]),
-                    verdict=r["verdict"] or "",
-                    failed_criteria=r["failed_criteria"] or "",
-                    unknown_criteria=r["unknown_criteria"] or "",
-                    gaps=r["gaps"] or "",
-                    per_capita_net_income=r["per_capita_net_income"],
-                    snapshot=str(snapshot["id"]),
-                    policy=policy_id,
-                )
-            )
-        counts[policy_id] = n
+        common = (str(snapshot["id"]), policy_id)
+        found = _rows(results.households, _HOUSEHOLD_COLUMNS, prefixes, (*common, evaluated_at))
+        counts[policy_id] = len(found)
+        households += found
         for level, table in (("村", results.villages), ("县", results.counties)):
-            for r in table.to_pylist():
-                if r["region_code"][:2] not in prefixes:
-                    continue
-                incidence = r.get("incidence")
-                region_rows.append(
-                    RegionVerdict(
-                        region_code=r["region_code"],
-                        level=level,
-                        passed=bool(r["passed"]),
-                        verdict=r["verdict"] or "",
-                        failed_criteria=r["failed_criteria"] or "",
-                        unknown_criteria=r["unknown_criteria"] or "",
-                        gaps=r["gaps"] or "",
-                        incidence=float(incidence) if incidence is not None else None,
-                        snapshot=str(snapshot["id"]),
-                        policy=policy_id,
-                    )
-                )
+            regions += _rows(table, _REGION_COLUMNS, prefixes, (*common, level))
     with transaction.atomic():
         ExitVerdict.objects.all().delete()
-        ExitVerdict.objects.bulk_create(rows, batch_size=5000)
+        insert_rows(
+            ExitVerdict._meta.db_table,
+            [*_HOUSEHOLD_COLUMNS, "snapshot", "policy", "evaluated_at"],
+            households,
+        )
         RegionVerdict.objects.all().delete()
-        RegionVerdict.objects.bulk_create(region_rows, batch_size=5000)
+        insert_rows(
+            RegionVerdict._meta.db_table, [*_REGION_COLUMNS, "snapshot", "policy", "level"], regions
+        )
     return counts
