@@ -132,7 +132,7 @@ def region_verdict(code: str) -> dict | None:
     }
 
 
-# the engine's result columns stored as they are (text ones with '' for NULL), in this order
+# the engine's result columns stored as they are (text with '' for NULL, passed never NULL)
 _HOUSEHOLD_COLUMNS = (
     "household_id",
     "region_code",
@@ -153,7 +153,11 @@ _REGION_COLUMNS = (
     "gaps",
     "incidence",
 )
-_NOT_TEXT = {"passed", "per_capita_net_income", "incidence"}
+_STORED_AS = {
+    "passed": "COALESCE(passed, FALSE)",
+    "per_capita_net_income": "per_capita_net_income",
+    "incidence": "incidence",
+}
 
 
 def _rows(
@@ -164,7 +168,7 @@ def _rows(
     before the database driver's)."""
     from fupin.engine.duckdb_executor import shared_connection
 
-    picked = [c if c in _NOT_TEXT else f"COALESCE({c}, '')" for c in columns]
+    picked = [_STORED_AS.get(c, f"COALESCE({c}, '')") for c in columns]
     marks = ", ".join("?" for _ in constants)
     con = shared_connection()
     try:
