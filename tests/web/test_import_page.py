@@ -428,21 +428,26 @@ class TestUploadsAreNotKeptForEver:
         wait_until_finished(c, start(c, passed))
         assert not kept.exists()
 
-    def test_old_uploads_go_with_the_next_upload_but_not_those_of_running_jobs(
+    def test_old_uploads_go_with_the_next_upload_with_those_of_jobs_cut_off_by_a_restart(
         self, client, registry, tmp_path
     ):
+        """A job can only be running in this process while no other check may start (one job at
+        a time), so a job still marked running when a check starts was cut off by a restart: it
+        is failed, and its upload goes with the other old ones."""
         root = jobs.uploads.upload_root()
         week_ago = time.time() - jobs.uploads.UPLOAD_KEPT.total_seconds() - 60
-        for token in ("0ld", "0ldrunning", "recent"):
+        for token in ("0ld", "0ldcut", "recent"):
             (root / token).mkdir(parents=True)
             (root / token / "members.csv").write_text("x", encoding="utf-8")
-        for token in ("0ld", "0ldrunning"):
+        for token in ("0ld", "0ldcut"):
             os.utime(root / token, (week_ago, week_ago))
         admin = county_admin()
-        ImportJob.objects.create(
-            user=admin, region_code=dataset.COUNTY, token="0ldrunning", source="x", state="写入中"
+        cut = ImportJob.objects.create(
+            user=admin, region_code=dataset.COUNTY, token="0ldcut", source="x", state="写入中"
         )
         check(client_for(client, admin), dataset.write(tmp_path / "good", county_a_rows()))
         left = {p.name for p in root.iterdir()}
-        assert "0ld" not in left
-        assert {"0ldrunning", "recent"} <= left
+        assert "0ld" not in left and "0ldcut" not in left
+        assert "recent" in left
+        cut.refresh_from_db()
+        assert cut.state == "失败" and "服务已重启" in cut.error

@@ -19,7 +19,8 @@ would only add writes: nobody reads the row's figures while the job is alive, an
 off by a restart is failed whatever they said.) One job, check or import, runs at a time: a check beside an
 import would wait for the import's write lock on SQLite. A job still marked as running that
 this process does not know was cut off by a restart: an import's transaction was rolled back,
-nothing was written, and it is marked 失败.
+nothing was written, and it is marked 失败 (when shown, or when the next check starts, which
+then removes its upload with the other old ones).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def _refuse_if_busy(kind: str) -> None:  # with _lock held
 def start_check(request, files) -> ImportJob:
     """Store the uploaded files and check them in the background (nothing written)."""
     refuse_if_busy(ImportJob.CHECK)  # before the upload is stored
+    # jobs cut off by a restart are failed first, so their uploads go too
+    for job in ImportJob.objects.filter(state__in=ImportJob.RUNNING):
+        _settle(job)
     running = ImportJob.objects.filter(state__in=ImportJob.RUNNING).values_list("token", flat=True)
     uploads.discard_stale(set(running))
     token, _ = uploads.save_upload(files)
