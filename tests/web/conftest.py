@@ -8,6 +8,7 @@ one household H900, whose user is the outsider of every test.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -144,3 +145,11 @@ def assessor(registry):
 def client_for(client, user):
     client.force_login(user)
     return client
+
+
+def external_resources(html: str) -> list[str]:
+    """The addresses a page loads from another host (src, href or url() to //… or http…): a
+    site for offices without the internet loads nothing from a CDN. (Searching the page for
+    "cdn" also matched random CSRF tokens.)"""
+    pattern = r"""(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)|url\(\s*["']?((?:https?:)?//[^"')]+)"""
+    return [a or b for a, b in re.findall(pattern, html, flags=re.IGNORECASE)]
