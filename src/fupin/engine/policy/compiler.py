@@ -276,7 +276,7 @@ def _id_columns(compiled: Sequence[CompiledCriterion]) -> list[exp.Expr]:
 
 
 def _verdict_columns(
-    compiled: Sequence[CompiledCriterion], failed_mask: bool = False
+    compiled: Sequence[CompiledCriterion], failed_mask: exp.Column | None = None
 ) -> list[exp.Expr]:
     """passed and verdict from the id lists (or the failed mask, where the plan has one): a
     failed criterion fails the verdict, else an unknown one leaves it 数据不全. Two tests per
@@ -286,9 +286,9 @@ def _verdict_columns(
     unknown = exp.column("unknown_criteria")
     none_failed = exp.EQ(this=failed, expression=exp.Literal.string(""))
     some_failed = exp.NEQ(this=failed.copy(), expression=exp.Literal.string(""))
-    if failed_mask:
-        none_failed = exp.EQ(this=exp.column("failed_mask", "i"), expression=_int(0))
-        some_failed = exp.NEQ(this=exp.column("failed_mask", "i"), expression=_int(0))
+    if failed_mask is not None:
+        none_failed = exp.EQ(this=failed_mask, expression=_int(0))
+        some_failed = exp.NEQ(this=failed_mask.copy(), expression=_int(0))
     none_unknown = exp.EQ(this=unknown, expression=exp.Literal.string(""))
     verdict = _case(
         (
@@ -360,35 +360,31 @@ def _exit_steps(
     exits = sorted(
         (c for c in compiled if c.criterion.kind == "exit"), key=lambda c: c.criterion.id
     )
+    criteria_step = Step(f"fupin_{level}_criteria", criteria)
+    ids, exit_name = f"fupin_{level}_ids", f"fupin_{level}_exit"
     if not exits or len(exits) > _MASKED_CRITERIA:
         return [
-            Step(f"fupin_{level}_criteria", criteria),
+            criteria_step,
+            Step(ids, exp.select("*", *_id_columns(compiled)).from_(criteria_step.name)),
             Step(
-                f"fupin_{level}_ids",
-                exp.select("*", *_id_columns(compiled)).from_(f"fupin_{level}_criteria"),
-            ),
-            Step(
-                f"fupin_{level}_exit",
-                exp.select(*names, *_verdict_columns(compiled)).from_(f"fupin_{level}_ids"),
+                exit_name,
+                exp.select(*names, *_verdict_columns(compiled)).from_(ids),
                 materialize=materialize,
             ),
         ]
-    ids = [e for e in _id_columns(compiled) if e.alias_or_name != "failed_criteria"]
-    verdict = _verdict_columns(compiled, failed_mask=True)
+    others = [e for e in _id_columns(compiled) if e.alias_or_name != "failed_criteria"]
+    mask = exp.alias_(_failed_mask(exits), "failed_mask")
+    names_step = Step(f"fupin_{level}_failed_names", _failed_names(exits))
+    verdict = _verdict_columns(compiled, failed_mask=exp.column("failed_mask", "i"))
     return [
-        Step(f"fupin_{level}_criteria", criteria),
+        criteria_step,
+        Step(ids, exp.select("*", mask, *others).from_(criteria_step.name)),
+        names_step,
         Step(
-            f"fupin_{level}_ids",
-            exp.select("*", exp.alias_(_failed_mask(exits), "failed_mask"), *ids).from_(
-                f"fupin_{level}_criteria"
-            ),
-        ),
-        Step(f"fupin_{level}_failed_names", _failed_names(exits)),
-        Step(
-            f"fupin_{level}_exit",
+            exit_name,
             exp.select(*[exp.column(n, "i") for n in names], *verdict)
-            .from_(f"fupin_{level}_ids AS i")
-            .join(f"fupin_{level}_failed_names AS n", on="i.failed_mask = n.failed_mask"),
+            .from_(f"{ids} AS i")
+            .join(f"{names_step.name} AS n", on="i.failed_mask = n.failed_mask"),
             materialize=materialize,
         ),
     ]
